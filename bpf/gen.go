@@ -1,0 +1,5 @@
+// Package bpf holds the eBPF probe and the Go bindings bpf2go generates for
+// it. The generated files are committed: building the Go code needs no clang.
+package bpf
+
+//go:generate go tool bpf2go -cc clang-19 -cflags "-O2 -g -Wall -Werror" -target bpfel -type drop_key -type drop_value Tcpdrop tcpdrop.c

@@ -1,0 +1,282 @@
+//go:build ignore
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/* Counts TCP packet drops at skb:kfree_skb in the kernel, by the dimensions
+ * user space chose at load. User space swaps the window map each interval. */
+
+#include "kernel.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "tcpdrop.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Typed by the enums so bpf2go exports their values to Go. */
+const volatile enum dimension dims = 0xffffffff;
+const volatile enum reason_filter filter_mode = FILTER_NONE;
+const volatile __u64 reason_bits[REASON_SLOTS / 64];
+
+/* One window's counts. The program reaches them only through windows. */
+struct counts {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct drop_key);
+	__type(value, struct drop_value);
+} counts_a SEC(".maps"), counts_b SEC(".maps");
+
+/* Slot 0 holds the window being filled. Replacing it from user space makes
+ * the kernel wait for every program still running (synchronize_rcu), so the
+ * map that was swapped out is complete and still when user space reads it:
+ * exact windows without deleting keys under a running program. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__array(values, struct counts);
+} windows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, STAT_COUNT);
+	__type(key, enum stat);
+	__type(value, __u64);
+} stats SEC(".maps");
+
+/* Header prefixes: only the fields read, in wire order. */
+struct iphdr_min {
+	__u8 version_ihl;
+	__u8 tos;
+	__be16 tot_len;
+	__be16 id;
+	__be16 frag_off;
+	__u8 ttl;
+	__u8 protocol;
+};
+
+struct ipv6hdr_min {
+	__be32 version_flow;
+	__be16 payload_len;
+	__u8 nexthdr;
+};
+
+struct tcphdr_min {
+	__be16 source;
+	__be16 dest;
+	__be32 seq;
+	__be32 ack_seq;
+	__u8 doff;
+	__u8 flags;
+};
+
+struct packet {
+	__u32 bytes; /* from the IP header to the end */
+	__u16 sport;
+	__u16 dport;
+	__u8 family;
+	__u8 flags;
+};
+
+static __always_inline void stat_inc(enum stat stat)
+{
+	__u64 *v = bpf_map_lookup_elem(&stats, &stat);
+
+	if (v)
+		*v += 1;
+}
+
+/* Finds the TCP header behind IPv6 extension headers (hop-by-hop, routing,
+ * destination options, the first fragment). Returns 0 if there is none. */
+static __always_inline __u32 ipv6_tcp_offset(unsigned char *head, __u32 off)
+{
+	struct ipv6hdr_min ip6;
+	__u8 next;
+
+	if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + off))
+		return 0;
+	if ((bpf_ntohl(ip6.version_flow) >> 28) != 6)
+		return 0;
+	next = ip6.nexthdr;
+	off += 40;
+#pragma unroll
+	for (int i = 0; i < 4; i++) {
+		struct {
+			__u8 next;
+			__u8 len;
+			__be16 frag_off;
+		} ext;
+
+		if (next == IPPROTO_TCP)
+			return off;
+		if (next != 0 && next != 43 && next != 60 && next != 44)
+			return 0;
+		if (bpf_probe_read_kernel(&ext, sizeof(ext), head + off))
+			return 0;
+		if (next == 44) {
+			if (ext.frag_off & bpf_htons(0xfff8))
+				return 0; /* a later fragment: no TCP header */
+			off += 8;
+		} else {
+			off += (ext.len + 1) * 8;
+		}
+		next = ext.next;
+	}
+	return next == IPPROTO_TCP ? off : 0;
+}
+
+/* Decides from the packet itself whether it is TCP, so drops before any
+ * socket lookup (no socket, bad checksum, netfilter) count too. */
+static __always_inline bool parse_tcp(struct sk_buff *skb, struct packet *pkt)
+{
+	__be16 proto = BPF_CORE_READ(skb, protocol);
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u32 data = BPF_CORE_READ(skb, data) - head;
+	__u32 nh = BPF_CORE_READ(skb, network_header);
+	__u32 l4;
+	struct tcphdr_min tcp;
+
+	/* Drops before __netif_receive_skb_core (CPU backlog) come before the
+	 * network header is reset; skb->data points at it already there. */
+	if (nh == 0)
+		nh = data;
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr_min ip;
+
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+			return false;
+		if ((ip.version_ihl >> 4) != 4 || ip.protocol != IPPROTO_TCP)
+			return false;
+		if (ip.frag_off & bpf_htons(0x1fff))
+			return false; /* a later fragment: no TCP header */
+		l4 = nh + (ip.version_ihl & 0xf) * 4;
+		pkt->family = 4;
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		l4 = ipv6_tcp_offset(head, nh);
+		if (!l4)
+			return false;
+		pkt->family = 6;
+	} else {
+		return false;
+	}
+	if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + l4))
+		return false;
+	pkt->flags = tcp.flags;
+	pkt->sport = bpf_ntohs(tcp.source);
+	pkt->dport = bpf_ntohs(tcp.dest);
+	pkt->bytes = BPF_CORE_READ(skb, len) + data - nh;
+	return true;
+}
+
+static __always_inline bool reason_skipped(__u32 reason)
+{
+	bool listed;
+
+	if (filter_mode == FILTER_NONE)
+		return false;
+	listed = reason < REASON_SLOTS &&
+		 ((reason_bits[reason / 64] >> (reason % 64)) & 1);
+	return filter_mode == FILTER_INCLUDE ? !listed : listed;
+}
+
+static __always_inline void add(struct drop_key *key, __u32 bytes)
+{
+	__u32 zero = 0;
+	struct drop_value *v, first = { .drops = 1, .bytes = bytes };
+	void *counts = bpf_map_lookup_elem(&windows, &zero);
+
+	if (!counts) {
+		stat_inc(STAT_MAP_FULL);
+		return;
+	}
+	v = bpf_map_lookup_elem(counts, key);
+	if (!v) {
+		if (!bpf_map_update_elem(counts, key, &first, BPF_NOEXIST))
+			return;
+		/* Another CPU may have added the key meanwhile; else it is full. */
+		v = bpf_map_lookup_elem(counts, key);
+		if (!v) {
+			stat_inc(STAT_MAP_FULL);
+			return;
+		}
+	}
+	/* Per-CPU value, and the kernel runs this program at most once per
+	 * CPU at a time: no atomics needed. */
+	v->drops += 1;
+	v->bytes += bytes;
+}
+
+static __always_inline int count_drop(struct sk_buff *skb, __u64 location,
+				      __u32 reason, struct sock *sk)
+{
+	struct drop_key key = {};
+	struct packet pkt = {};
+
+	if (!parse_tcp(skb, &pkt))
+		return 0;
+	if (reason_skipped(reason)) {
+		stat_inc(STAT_FILTERED);
+		return 0;
+	}
+	/* rx_sk where the kernel passes it (6.11+); else the socket the skb
+	 * belongs to, which on receive is often already taken off it. */
+	if (!sk)
+		sk = BPF_CORE_READ(skb, sk);
+
+	if (dims & DIM_REASON)
+		key.reason = reason;
+	if (dims & DIM_FRAME)
+		key.location = location;
+	if (dims & DIM_FLAGS)
+		key.flags = pkt.flags;
+	if (dims & DIM_FAMILY)
+		key.family = pkt.family;
+	if ((dims & DIM_STATE) && sk)
+		key.state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (dims & DIM_LOCAL_PORT)
+		/* Without a socket the drop is on receive: ours is the dport. */
+		key.local_port = sk ? BPF_CORE_READ(sk, __sk_common.skc_num) : pkt.dport;
+	if (dims & DIM_NETNS) {
+		if (sk)
+			key.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+		if (!key.netns)
+			key.netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+		/* TCP clears skb->dev once it owns the packet; the route the
+		 * packet came in by still names the device. */
+		if (!key.netns) {
+			struct dst_entry *dst = (void *)(BPF_CORE_READ(skb, _skb_refdst) & ~1UL);
+
+			key.netns = BPF_CORE_READ(dst, dev, nd_net.net, ns.inum);
+		}
+	}
+	add(&key, pkt.bytes);
+	return 0;
+}
+
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(drop_btf_rx_sk, struct sk_buff *skb, void *location,
+	     enum skb_drop_reason reason, struct sock *rx_sk)
+{
+	return count_drop(skb, (__u64)location, reason, rx_sk);
+}
+
+/* 5.17 to 6.10: the tracepoint has no rx_sk argument, and a program that
+ * reads a fourth one does not load. */
+SEC("tp_btf/kfree_skb")
+int BPF_PROG(drop_btf, struct sk_buff *skb, void *location,
+	     enum skb_drop_reason reason)
+{
+	return count_drop(skb, (__u64)location, reason, 0);
+}
+
+SEC("tracepoint/skb/kfree_skb")
+int drop_tp(struct trace_event_raw_kfree_skb *ctx)
+{
+	struct sock *rx_sk = 0;
+	__u32 reason = REASON_UNAVAILABLE;
+
+	if (bpf_core_field_exists(ctx->rx_sk))
+		rx_sk = ctx->rx_sk;
+	if (bpf_core_field_exists(ctx->reason))
+		reason = ctx->reason;
+	return count_drop(ctx->skbaddr, (__u64)ctx->location, reason, rx_sk);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/* What the probe shares with user space: bpf2go turns these types into Go
+ * (-type), so both sides agree on every byte. */
+#ifndef TCPDROP_H
+#define TCPDROP_H
+
+/* One series of a window. Explicit padding: the kernel hashes all 24 bytes,
+ * so no byte may be left to the compiler. Fields of dimensions that are not
+ * grouped by stay zero. */
+struct drop_key {
+	__u64 location; /* drop site: the tracepoint's return address */
+	__u32 reason;   /* enum skb_drop_reason, or REASON_UNAVAILABLE */
+	__u32 netns;    /* network namespace inode */
+	__u16 local_port;
+	__u8 state;     /* TCP state of the socket, 0 when none is known */
+	__u8 flags;     /* TCP header flags byte */
+	__u8 family;    /* 4 or 6 */
+	__u8 pad[3];
+};
+
+struct drop_value {
+	__u64 drops;
+	__u64 bytes;
+};
+
+/* Dimensions a window is grouped by, fixed at load as a read-only global. */
+enum dimension {
+	DIM_REASON = 1 << 0,
+	DIM_STATE = 1 << 1,
+	DIM_FLAGS = 1 << 2,
+	DIM_FRAME = 1 << 3,
+	DIM_FAMILY = 1 << 4,
+	DIM_NETNS = 1 << 5,
+	DIM_LOCAL_PORT = 1 << 6,
+};
+
+enum reason_filter {
+	FILTER_NONE = 0,
+	FILTER_INCLUDE = 1,
+	FILTER_EXCLUDE = 2,
+};
+
+/* Reasons below this can be filtered in the kernel (6.18 has 130). */
+#define REASON_SLOTS 1024
+
+/* Reported for kernels whose tracepoint has no reason (before 5.17). */
+#define REASON_UNAVAILABLE 0xffffffff
+
+/* Counters in the per-CPU stats array; user space reads them cumulatively. */
+enum stat {
+	STAT_MAP_FULL = 0, /* drops whose key did not fit in the window map */
+	STAT_FILTERED = 1, /* TCP drops skipped by include/exclude_reasons */
+	STAT_COUNT = 2,
+};
+
+#endif

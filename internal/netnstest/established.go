@@ -1,0 +1,86 @@
+package netnstest
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"sync"
+	"time"
+)
+
+// establishTimeout bounds listen, dial and accept together.
+const establishTimeout = 10 * time.Second
+
+// Conn is an established loopback TCP connection inside a namespace.
+type Conn struct {
+	Client, Server         net.Conn
+	ClientPort, ServerPort uint16
+	Network                string
+
+	once     sync.Once
+	closeErr error
+}
+
+// Established returns a connection between two sockets of the namespace on
+// the loopback address of network ("tcp4" or "tcp6"). The caller should
+// Close it; the namespace's cleanup closes it too, so it can never keep the
+// namespace alive.
+func (n *NS) Established(network string) (*Conn, error) {
+	fam, err := family(network)
+	if err != nil {
+		return nil, err
+	}
+	c := &Conn{Network: network}
+	err = n.Do(func() error {
+		deadline := time.Now().Add(establishTimeout)
+		ln, err := net.ListenTCP(network, &net.TCPAddr{IP: loopbackIP(fam)})
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+		defer ln.Close()
+		if err := ln.SetDeadline(deadline); err != nil {
+			return fmt.Errorf("listener deadline: %w", err)
+		}
+		d := net.Dialer{Deadline: deadline}
+		client, err := d.Dial(network, ln.Addr().String())
+		if err != nil {
+			return fmt.Errorf("dial: %w", err)
+		}
+		server, err := ln.AcceptTCP()
+		if err != nil {
+			client.Close()
+			return fmt.Errorf("accept: %w", err)
+		}
+		c.Client, c.Server = client, server
+		c.ClientPort = uint16(client.LocalAddr().(*net.TCPAddr).Port)
+		c.ServerPort = uint16(server.LocalAddr().(*net.TCPAddr).Port)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.track(c.Close)
+	return c, nil
+}
+
+// Close closes both ends; later calls return the first result.
+func (c *Conn) Close() error {
+	c.once.Do(func() {
+		c.closeErr = errors.Join(c.Client.Close(), c.Server.Close())
+	})
+	return c.closeErr
+}
+
+// ToServer builds a segment on the connection's 4-tuple from the client
+// port to the server port, for injecting e.g. a SYN or an out-of-window RST
+// with SendRaw.
+func (c *Conn) ToServer(flags uint8, seq uint32) Segment {
+	return Segment{
+		Network: c.Network,
+		SrcPort: c.ClientPort,
+		DstPort: c.ServerPort,
+		Seq:     seq,
+		Flags:   flags,
+		Window:  65535,
+	}
+}

@@ -1,0 +1,101 @@
+package netnstest
+
+import (
+	"encoding/binary"
+
+	"golang.org/x/sys/unix"
+)
+
+// TCP header flag bits for Segment.Flags.
+const (
+	FIN uint8 = 0x01
+	SYN uint8 = 0x02
+	RST uint8 = 0x04
+	PSH uint8 = 0x08
+	ACK uint8 = 0x10
+)
+
+const (
+	tcpHeaderLen  = 20
+	ipv4HeaderLen = 20
+	ipv6HeaderLen = 40
+)
+
+// Segment is a TCP segment without options or payload, sent from and to the
+// loopback address of Network ("tcp4" or "tcp6").
+type Segment struct {
+	Network          string
+	SrcPort, DstPort uint16
+	Seq, Ack         uint32
+	Flags            uint8
+	Window           uint16
+	// BadChecksum sends a checksum that is off by one bit, so the kernel
+	// drops the segment with reason TCP_CSUM and counts InCsumErrors.
+	BadChecksum bool
+}
+
+// packet returns the whole IP packet for seg. fam is unix.AF_INET or
+// unix.AF_INET6; source and destination are both loopback.
+func (seg Segment) packet(fam int) []byte {
+	var ipHdr, src, dst []byte
+	if fam == unix.AF_INET6 {
+		ipHdr = make([]byte, ipv6HeaderLen)
+		binary.BigEndian.PutUint32(ipHdr[0:], 6<<28)
+		binary.BigEndian.PutUint16(ipHdr[4:], tcpHeaderLen) // payload length
+		ipHdr[6] = unix.IPPROTO_TCP                         // next header
+		ipHdr[7] = 64                                       // hop limit
+		ipHdr[23], ipHdr[39] = 1, 1                         // ::1 -> ::1
+		src, dst = ipHdr[8:24], ipHdr[24:40]
+	} else {
+		ipHdr = make([]byte, ipv4HeaderLen)
+		ipHdr[0] = 4<<4 | ipv4HeaderLen/4
+		binary.BigEndian.PutUint16(ipHdr[2:], ipv4HeaderLen+tcpHeaderLen)
+		binary.BigEndian.PutUint16(ipHdr[6:], 0x4000) // DF
+		ipHdr[8] = 64                                 // TTL
+		ipHdr[9] = unix.IPPROTO_TCP
+		// ID and header checksum are left zero: the kernel fills them in.
+		copy(ipHdr[12:], []byte{127, 0, 0, 1, 127, 0, 0, 1})
+		src, dst = ipHdr[12:16], ipHdr[16:20]
+	}
+	tcp := make([]byte, tcpHeaderLen)
+	binary.BigEndian.PutUint16(tcp[0:], seg.SrcPort)
+	binary.BigEndian.PutUint16(tcp[2:], seg.DstPort)
+	binary.BigEndian.PutUint32(tcp[4:], seg.Seq)
+	binary.BigEndian.PutUint32(tcp[8:], seg.Ack)
+	tcp[12] = tcpHeaderLen / 4 << 4
+	tcp[13] = seg.Flags
+	binary.BigEndian.PutUint16(tcp[14:], seg.Window)
+	sum := tcpChecksum(src, dst, tcp)
+	if seg.BadChecksum {
+		// Flipping one bit can never turn 0x0000 into its one's complement
+		// twin 0xffff, so the result is always wrong.
+		sum ^= 1
+	}
+	binary.BigEndian.PutUint16(tcp[16:], sum)
+	return append(ipHdr, tcp...)
+}
+
+// tcpChecksum is the RFC 793 / RFC 8200 checksum of a TCP segment whose
+// checksum field is zero, over the pseudo-header of src and dst (4 or 16
+// bytes each).
+func tcpChecksum(src, dst, tcp []byte) uint16 {
+	var sum uint32
+	add := func(b []byte) {
+		for i := 0; i+1 < len(b); i += 2 {
+			sum += uint32(b[i])<<8 | uint32(b[i+1])
+		}
+		if len(b)%2 == 1 {
+			sum += uint32(b[len(b)-1]) << 8
+		}
+	}
+	add(src)
+	add(dst)
+	// Both pseudo-header layouts reduce to this sum: protocol and length,
+	// with zero padding that adds nothing.
+	sum += unix.IPPROTO_TCP + uint32(len(tcp))
+	add(tcp)
+	for sum>>16 != 0 {
+		sum = sum&0xffff + sum>>16
+	}
+	return ^uint16(sum)
+}

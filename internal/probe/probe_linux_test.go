@@ -1,0 +1,140 @@
+package probe
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpdrop/tcpdrop/internal/drop"
+	"github.com/tcpdrop/tcpdrop/internal/netnstest"
+	"github.com/tcpdrop/tcpdrop/internal/reasons"
+)
+
+func open(t *testing.T, opts Options) *Probe {
+	t.Helper()
+	p, err := Open(opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, p.Close()) })
+	return p
+}
+
+// netnsDrops sums one window's drops of a namespace, by reason.
+func netnsDrops(t *testing.T, p *Probe, ns *netnstest.NS) map[uint32]uint64 {
+	t.Helper()
+	counts, err := p.Window()
+	require.NoError(t, err)
+	out := map[uint32]uint64{}
+	for _, c := range counts {
+		if uint64(c.Key.Netns) == ns.Inode() {
+			out[c.Key.Reason] += c.Drops
+		}
+	}
+	return out
+}
+
+func reasonValue(t *testing.T, name string) uint32 {
+	t.Helper()
+	dec, err := reasons.NewKernel()
+	require.NoError(t, err)
+	v, ok := dec.Value(name)
+	require.True(t, ok, name)
+	return v
+}
+
+// A window that cannot hold every series loses no drop: the ones that do
+// not fit are counted in map_full, exactly.
+func TestMapFullCountsWhatDoesNotFit(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	// Only NO_SOCKET takes slots, so the host's other drops leave them be.
+	p := open(t, Options{Mode: ModeAuto, Dims: drop.DimNetns | drop.DimLocalPort, MaxKeys: 2,
+		Include: []uint32{reasonValue(t, "NO_SOCKET")}})
+	ns := netnstest.New(t)
+	_, err := p.Window()
+	require.NoError(t, err)
+	before, err := p.Stats()
+	require.NoError(t, err)
+
+	const ports, each = 5, 10
+	for i := 0; i < ports; i++ {
+		port, err := ns.FreePort("tcp4")
+		require.NoError(t, err)
+		require.NoError(t, ns.ConnectClosed("tcp4", port, each))
+	}
+	counts, err := p.Window()
+	require.NoError(t, err)
+	require.LessOrEqual(t, len(counts), 2)
+	var counted uint64
+	for _, c := range counts {
+		if uint64(c.Key.Netns) == ns.Inode() {
+			counted += c.Drops
+		}
+	}
+	after, err := p.Stats()
+	require.NoError(t, err)
+	// Every drop of ours is counted or map_full: with two slots for five
+	// ports, at least three ports' drops are map_full.
+	full := after.MapFull - before.MapFull
+	require.LessOrEqual(t, counted, uint64(2*each))
+	require.GreaterOrEqual(t, counted+full, uint64(ports*each))
+	require.GreaterOrEqual(t, full, uint64((ports-2)*each))
+
+	// The next window starts empty and has room again.
+	require.NoError(t, ns.ConnectClosed("tcp4", 9, each))
+	require.Equal(t, map[uint32]uint64{0: each}, netnsDrops(t, p, ns))
+}
+
+func TestReasonFilters(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	noSocket := reasonValue(t, "NO_SOCKET")
+	csum := reasonValue(t, "TCP_CSUM")
+	send := func(ns *netnstest.NS) {
+		port, err := ns.FreePort("tcp4")
+		require.NoError(t, err)
+		require.NoError(t, ns.ConnectClosed("tcp4", port, 30))
+		require.NoError(t, ns.SendRaw(netnstest.Segment{Network: "tcp4", SrcPort: 4000, DstPort: port, Flags: 0x02, BadChecksum: true}, 20))
+	}
+	dims := drop.DimReason | drop.DimNetns
+
+	t.Run("exclude", func(t *testing.T) {
+		p := open(t, Options{Mode: ModeAuto, Dims: dims, Exclude: []uint32{noSocket}, MaxKeys: 64})
+		ns := netnstest.New(t)
+		before, err := p.Stats()
+		require.NoError(t, err)
+		send(ns)
+		require.Equal(t, map[uint32]uint64{csum: 20}, netnsDrops(t, p, ns))
+		after, err := p.Stats()
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, after.Filtered-before.Filtered, uint64(30))
+	})
+	t.Run("include", func(t *testing.T) {
+		p := open(t, Options{Mode: ModeAuto, Dims: dims, Include: []uint32{noSocket}, MaxKeys: 64})
+		ns := netnstest.New(t)
+		send(ns)
+		require.Equal(t, map[uint32]uint64{noSocket: 30}, netnsDrops(t, p, ns))
+	})
+}
+
+// rx_sk is a tracepoint argument from 6.11 on; forced before, the mode must
+// fail by itself rather than fall back.
+func TestForcedRxSkLoadsOnlyWhereTheKernelHasIt(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	p, err := Open(Options{Mode: ModeBTFRxSk, Dims: drop.DimReason, MaxKeys: 16})
+	if netnstest.KernelAtLeast(t, 6, 11) {
+		require.NoError(t, err)
+		require.Equal(t, ModeBTFRxSk, p.Mode())
+		require.NoError(t, p.Close())
+		return
+	}
+	require.ErrorContains(t, err, "tp_btf_rx_sk")
+	require.Nil(t, p)
+}
+
+func TestCloseIsIdempotent(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	p, err := Open(Options{Mode: ModeAuto, Dims: drop.DimReason, MaxKeys: 16})
+	require.NoError(t, err)
+	require.NoError(t, p.Close())
+	require.NoError(t, p.Close())
+	var nilProbe *Probe
+	require.NoError(t, nilProbe.Close())
+}

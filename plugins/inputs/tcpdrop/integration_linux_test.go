@@ -1,0 +1,202 @@
+package tcpdrop
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/influxdata/telegraf/testutil"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpdrop/tcpdrop/internal/netnstest"
+	"github.com/tcpdrop/tcpdrop/internal/probe"
+)
+
+// The privileged tests below load the real probe, make real drops inside a
+// fresh network namespace and hold the plugin's windows to exact counts.
+// Series are told apart by the netns tag, so other traffic on the host
+// cannot change them.
+
+const burst = 200 // drops per scenario
+
+func TestDropsAreCountedExactly(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	for _, mode := range probe.Modes {
+		t.Run(string(mode), func(t *testing.T) {
+			p := startPlugin(t, mode, nil)
+			state := "NONE"
+			if rxSk(t, mode) {
+				state = "ESTABLISHED"
+			}
+
+			t.Run("closed port ipv4", func(t *testing.T) {
+				ns := netnstest.New(t)
+				port := freePort(t, ns, "tcp4")
+				require.NoError(t, ns.ConnectClosed("tcp4", port, burst))
+				requireSeries(t, p, ns, burst, map[string]uint64{
+					key("NO_SOCKET", "NONE", "SYN", "tcp_v4_rcv", "ipv4"): burst,
+				})
+			})
+			t.Run("closed port ipv6", func(t *testing.T) {
+				ns := netnstest.New(t)
+				port := freePort(t, ns, "tcp6")
+				require.NoError(t, ns.ConnectClosed("tcp6", port, burst))
+				requireSeries(t, p, ns, burst, map[string]uint64{
+					key("NO_SOCKET", "NONE", "SYN", "tcp_v6_rcv", "ipv6"): burst,
+				})
+			})
+			t.Run("bad checksum", func(t *testing.T) {
+				ns := netnstest.New(t)
+				port := freePort(t, ns, "tcp4")
+				src := freePort(t, ns, "tcp4")
+				require.NoError(t, ns.SendRaw(netnstest.Segment{
+					Network: "tcp4", SrcPort: src, DstPort: port, Seq: 1, Flags: 0x02, Window: 1024, BadChecksum: true,
+				}, burst))
+				requireSeries(t, p, ns, burst, map[string]uint64{
+					key("TCP_CSUM", "NONE", "SYN", "tcp_v4_rcv", "ipv4"): burst,
+				})
+			})
+			t.Run("established", func(t *testing.T) {
+				ns := netnstest.New(t)
+				conn, err := ns.Established("tcp4")
+				require.NoError(t, err)
+				t.Cleanup(func() { _ = conn.Close() })
+				// Far outside the receive window: the kernel drops each one
+				// and, rate limited, answers with a duplicate ACK.
+				require.NoError(t, ns.SendRaw(conn.ToServer(0x04, 0x7fff0000), burst))
+				got := collect(t, p, ns, burst)
+				require.Len(t, got, 1, "one series: %v", got)
+				for _, s := range got {
+					require.Equal(t, uint64(burst), s.drops)
+					require.Equal(t, state, s.tags["state"], "%v", s.tags)
+					require.Equal(t, "RST", s.tags["flags"])
+					require.NotContains(t, s.tags["reason"], "UNKNOWN")
+					require.NotContains(t, []string{"sk_skb_reason_drop", "kfree_skb_reason", ""}, s.tags["frame"])
+				}
+			})
+			t.Run("netfilter", func(t *testing.T) {
+				ns := netnstest.New(t)
+				port := freePort(t, ns, "tcp4")
+				ns.NftDrop(t, "ip", port)
+				// Shorter than the first SYN retransmit (1 s): one SYN each.
+				require.NoError(t, ns.ConnectTimeout("tcp4", port, 20, 200*time.Millisecond))
+				requireSeries(t, p, ns, 20, map[string]uint64{
+					key("NETFILTER_DROP", "NONE", "SYN", "nft_do_chain", "ipv4"): 20,
+				})
+			})
+			requireProbeMetric(t, p, mode)
+		})
+	}
+}
+
+// rxSk tells whether mode sees the socket a receive drop happened on.
+func rxSk(t *testing.T, mode probe.Mode) bool {
+	switch mode {
+	case probe.ModeBTFRxSk:
+		return true
+	case probe.ModeTracepoint:
+		return netnstest.KernelAtLeast(t, 6, 11)
+	}
+	return false
+}
+
+type plugin struct {
+	*TCPDrop
+	acc *testutil.Accumulator
+}
+
+func startPlugin(t *testing.T, mode probe.Mode, change func(*TCPDrop)) plugin {
+	t.Helper()
+	p := New()
+	p.Log = testutil.Logger{}
+	p.Probe = string(mode)
+	p.GroupBy = []string{"reason", "state", "flags", "frame", "family", "netns"}
+	if change != nil {
+		change(p)
+	}
+	require.NoError(t, p.Init())
+	acc := &testutil.Accumulator{}
+	require.NoError(t, p.Start(acc), "mode %s", mode)
+	t.Cleanup(p.Stop)
+	require.NoError(t, p.Gather(acc)) // starts with an empty window
+	acc.ClearMetrics()
+	return plugin{TCPDrop: p, acc: acc}
+}
+
+func freePort(t *testing.T, ns *netnstest.NS, network string) uint16 {
+	t.Helper()
+	port, err := ns.FreePort(network)
+	require.NoError(t, err)
+	return port
+}
+
+// collect gathers windows until want drops of ns arrived (softirqs may lag
+// the sender a little), then one more, and returns ns's series by tag set.
+func collect(t *testing.T, p plugin, ns *netnstest.NS, want uint64) map[string]series {
+	t.Helper()
+	netns := strconv.FormatUint(ns.Inode(), 10)
+	got := map[string]series{}
+	var total uint64
+	deadline := time.Now().Add(10 * time.Second)
+	for extra := 0; extra < 2; {
+		time.Sleep(100 * time.Millisecond)
+		require.NoError(t, p.Gather(p.acc))
+		for _, m := range p.acc.GetTelegrafMetrics() {
+			if m.Name() != "tcpdrop" || m.Tags()["netns"] != netns {
+				continue
+			}
+			drops, ok := m.GetField("drops")
+			require.True(t, ok)
+			require.IsType(t, int64(0), drops)
+			bytes, ok := m.GetField("bytes")
+			require.True(t, ok)
+			require.Positive(t, bytes)
+			s := got[tagID(m.Tags())]
+			s.tags = m.Tags()
+			s.drops += uint64(drops.(int64))
+			got[tagID(m.Tags())] = s
+			total += uint64(drops.(int64))
+		}
+		p.acc.ClearMetrics()
+		if total >= want || time.Now().After(deadline) {
+			extra++
+		}
+	}
+	return got
+}
+
+// requireSeries holds the drops of ns to exactly want, series by series.
+func requireSeries(t *testing.T, p plugin, ns *netnstest.NS, total uint64, want map[string]uint64) {
+	t.Helper()
+	got := map[string]uint64{}
+	for _, s := range collect(t, p, ns, total) {
+		got[key(s.tags["reason"], s.tags["state"], s.tags["flags"], s.tags["frame"], s.tags["family"])] += s.drops
+	}
+	require.Equal(t, want, got)
+}
+
+func key(reason, state, flags, frame, family string) string {
+	return "reason=" + reason + ",state=" + state + ",flags=" + flags + ",frame=" + frame + ",family=" + family
+}
+
+func requireProbeMetric(t *testing.T, p plugin, mode probe.Mode) {
+	t.Helper()
+	require.NoError(t, p.Gather(p.acc))
+	var found bool
+	for _, m := range p.acc.GetTelegrafMetrics() {
+		if m.Name() != "tcpdrop_probe" {
+			continue
+		}
+		found = true
+		require.Equal(t, string(mode), m.Tags()["probe"])
+		for _, f := range []string{"map_full", "filtered", "recursion_misses", "map_keys", "listen_overflows", "listen_drops"} {
+			v, ok := m.GetField(f)
+			require.True(t, ok, "field %s", f)
+			require.IsType(t, int64(0), v, "field %s", f)
+		}
+		mapFull, _ := m.GetField("map_full")
+		require.Zero(t, mapFull)
+	}
+	require.True(t, found, "a tcpdrop_probe line every window")
+	p.acc.ClearMetrics()
+}
