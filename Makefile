@@ -4,9 +4,15 @@ BIN := bin
 # CI sets this so that a privileged test that cannot run fails, not skips.
 export TCPDROP_REQUIRE_PRIVILEGED ?= 0
 
-.PHONY: all generate check-generated build test unit-test lint run clean
+.PHONY: all deps generate check-generated build test unit-test lint run clean
 
 all: build
+
+# Debian packages for generating the probe and for the privileged tests.
+deps:
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		clang-19 llvm-19 libbpf-dev nftables iproute2 util-linux git ca-certificates
 
 # Regenerates the probe's object and Go bindings (needs clang-19).
 generate:

@@ -80,7 +80,7 @@ func Open(opts Options) (*Probe, error) {
 		}
 		failed = append(failed, fmt.Errorf("%s: %w", m, err))
 	}
-	return nil, errors.Join(failed...)
+	return nil, modeErrors(failed)
 }
 
 func configure(spec *ebpf.CollectionSpec, opts Options) error {

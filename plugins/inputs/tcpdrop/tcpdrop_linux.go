@@ -47,15 +47,17 @@ func (t *TCPDrop) Start(telegraf.Accumulator) error {
 	if err != nil {
 		return err
 	}
-	if err := names.Symbols.Check(); err != nil {
-		return err
-	}
 	p, err := probe.Open(probe.Options{Mode: t.mode, Dims: t.dims, Include: include, Exclude: exclude, MaxKeys: t.MaxKeys})
 	if err != nil {
 		for _, log := range probe.VerifierLogs(err) {
 			t.Log.Debugf("Verifier log:\n%s", log)
 		}
 		return fmt.Errorf("attach to skb:kfree_skb: %w", err)
+	}
+	// After Open, which names missing capabilities first.
+	if err := names.Symbols.Check(); err != nil {
+		p.Close()
+		return err
 	}
 	for _, skipped := range p.Skipped() {
 		t.Log.Debugf("Probe mode unavailable: %v", skipped)

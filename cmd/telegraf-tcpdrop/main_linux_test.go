@@ -1,0 +1,237 @@
+package main
+
+import (
+	"bufio"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpdrop/tcpdrop/internal/netnstest"
+)
+
+// The test binary doubles as the command: run with this variable set, it
+// is main(), so the tests below run the real program, flags and all.
+const runMain = "TCPDROP_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMain) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// shimProcess is the command running with a pipe as stdin, as execd runs it.
+type shimProcess struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	mu     sync.Mutex
+	stdout []string
+	stderr []string
+	done   chan error
+}
+
+func startShim(t *testing.T, wrapper []string, args ...string) *shimProcess {
+	t.Helper()
+	self, err := os.Executable()
+	require.NoError(t, err)
+	argv := append(append(wrapper, self), args...)
+	s := &shimProcess{cmd: exec.Command(argv[0], argv[1:]...), done: make(chan error, 1)}
+	s.cmd.Env = append(os.Environ(), runMain+"=1")
+	s.stdin, err = s.cmd.StdinPipe()
+	require.NoError(t, err)
+	stdout, err := s.cmd.StdoutPipe()
+	require.NoError(t, err)
+	stderr, err := s.cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, s.cmd.Start())
+	var readers sync.WaitGroup
+	for _, r := range []struct {
+		from io.Reader
+		into *[]string
+	}{{stdout, &s.stdout}, {stderr, &s.stderr}} {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			sc := bufio.NewScanner(r.from)
+			for sc.Scan() {
+				s.mu.Lock()
+				*r.into = append(*r.into, sc.Text())
+				s.mu.Unlock()
+			}
+		}()
+	}
+	go func() {
+		readers.Wait()
+		s.done <- s.cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	})
+	return s
+}
+
+func (s *shimProcess) lines(stderr bool) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if stderr {
+		return append([]string(nil), s.stderr...)
+	}
+	return append([]string(nil), s.stdout...)
+}
+
+// waitExit waits for the process to end by itself within limit.
+func (s *shimProcess) waitExit(t *testing.T, limit time.Duration) error {
+	t.Helper()
+	select {
+	case err := <-s.done:
+		s.done <- err // for the cleanup
+		return err
+	case <-time.After(limit):
+		t.Fatalf("still running %v later", limit)
+		return nil
+	}
+}
+
+func (s *shimProcess) waitStderr(t *testing.T, substr string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		for _, l := range s.lines(true) {
+			if strings.Contains(l, substr) {
+				return true
+			}
+		}
+		return false
+	}, 20*time.Second, 50*time.Millisecond, "stderr: %q", s.lines(true))
+}
+
+// netnsDrops sums, from the line protocol printed so far, drops of netns
+// per tag set, and counts the tcpdrop_probe lines.
+func netnsDrops(t *testing.T, lines []string, netns string) (map[string]int64, int) {
+	t.Helper()
+	drops := map[string]int64{}
+	probeLines := 0
+	dec := lineprotocol.NewDecoderWithBytes([]byte(strings.Join(lines, "\n") + "\n"))
+	for dec.Next() {
+		name, err := dec.Measurement()
+		require.NoError(t, err)
+		var tags []string
+		var inNetns bool
+		for {
+			k, v, err := dec.NextTag()
+			require.NoError(t, err)
+			if k == nil {
+				break
+			}
+			if string(k) == "netns" {
+				inNetns = string(v) == netns
+				continue
+			}
+			tags = append(tags, string(k)+"="+string(v))
+		}
+		var n int64
+		for {
+			k, v, err := dec.NextField()
+			require.NoError(t, err)
+			if k == nil {
+				break
+			}
+			if string(k) == "drops" {
+				require.Equal(t, lineprotocol.Int, v.Kind())
+				n = v.IntV()
+			}
+		}
+		_, err = dec.Time(lineprotocol.Nanosecond, time.Time{})
+		require.NoError(t, err)
+		switch {
+		case string(name) == "tcpdrop_probe":
+			probeLines++
+		case string(name) == "tcpdrop" && inNetns:
+			drops[strings.Join(tags, ",")] += n
+		}
+	}
+	return drops, probeLines
+}
+
+func TestShimPrintsExactWindowsAndExitsWhenStdinCloses(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	conf := filepath.Join(t.TempDir(), "tcpdrop.conf")
+	require.NoError(t, os.WriteFile(conf, []byte(`[[inputs.tcpdrop]]
+  group_by = ["reason", "state", "flags", "frame", "netns"]
+`), 0o600))
+	s := startShim(t, nil, "-config", conf, "-poll_interval", "200ms")
+	s.waitStderr(t, "I! Counting TCP drops at skb:kfree_skb via ")
+
+	ns := netnstest.New(t)
+	netns := strconv.FormatUint(ns.Inode(), 10)
+	port, err := ns.FreePort("tcp4")
+	require.NoError(t, err)
+	const n = 1000
+	require.NoError(t, ns.ConnectClosed("tcp4", port, n))
+	const series = "flags=SYN,frame=tcp_v4_rcv,reason=NO_SOCKET,state=NONE"
+	require.Eventually(t, func() bool {
+		got, _ := netnsDrops(t, s.lines(false), netns)
+		return got[series] >= n
+	}, 20*time.Second, 50*time.Millisecond)
+	time.Sleep(500 * time.Millisecond) // two more windows: nothing may follow
+
+	require.NoError(t, s.stdin.Close())
+	start := time.Now()
+	require.NoError(t, s.waitExit(t, time.Second), "exit status")
+	t.Logf("exited %v after stdin closed", time.Since(start))
+
+	got, probeLines := netnsDrops(t, s.lines(false), netns)
+	require.Equal(t, map[string]int64{series: n}, got)
+	require.Greater(t, probeLines, 2, "a tcpdrop_probe line every window")
+	for _, l := range s.lines(true) {
+		require.Regexp(t, `^[EWIDT]! `, l, "execd reads the level from the prefix")
+	}
+}
+
+func TestShimExitsOnSIGTERM(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	s := startShim(t, nil, "-poll_interval", "10s")
+	s.waitStderr(t, "I! Counting TCP drops")
+	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
+	require.NoError(t, s.waitExit(t, time.Second))
+}
+
+// Without the capabilities the probe needs, one line says which, and the
+// exit status is not zero. setpriv empties the capability sets of root.
+func TestShimWithoutCapabilities(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	setpriv, err := exec.LookPath("setpriv")
+	require.NoError(t, err, "setpriv (util-linux)")
+	s := startShim(t, []string{setpriv, "--inh-caps=-all", "--bounding-set=-all", "--"}, "-poll_interval", "1s")
+	err = s.waitExit(t, 10*time.Second)
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	require.Equal(t, 1, exit.ExitCode())
+	stderr := s.lines(true)
+	require.Len(t, stderr, 1, "%q", stderr)
+	require.Regexp(t, `^E! .*CAP_BPF and CAP_PERFMON`, stderr[0])
+	require.Empty(t, s.lines(false))
+}
+
+func TestShimRejectsUnknownKey(t *testing.T) {
+	conf := filepath.Join(t.TempDir(), "tcpdrop.conf")
+	require.NoError(t, os.WriteFile(conf, []byte("[[inputs.tcpdrop]]\n  grup_by = [\"reason\"]\n"), 0o600))
+	s := startShim(t, nil, "-config", conf)
+	err := s.waitExit(t, 10*time.Second)
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit)
+	require.Equal(t, 1, exit.ExitCode())
+	require.Equal(t, []string{"E! " + conf + ": unknown configuration key inputs.tcpdrop.grup_by"}, s.lines(true))
+	require.Empty(t, s.lines(false))
+}
