@@ -7,6 +7,7 @@
 #ifndef TCPDROP_KERNEL_H
 #define TCPDROP_KERNEL_H
 
+/* The integer types libbpf's helper declarations are written in. */
 typedef unsigned char __u8;
 typedef unsigned short __u16;
 typedef unsigned int __u32;
@@ -76,7 +77,6 @@ struct sk_buff {
 	struct sock *sk;
 	unsigned int len;
 	__be16 protocol;
-	__u16 transport_header;
 	__u16 network_header;
 	unsigned char *head;
 	unsigned char *data;
