@@ -8,9 +8,9 @@ export TCPDROP_REQUIRE_PRIVILEGED ?= 0
 
 all: build
 
-# Debian packages for generating the probe and for the privileged tests.
+# Debian packages for generating the probe and for the privileged tests
+# (after apt-get update, which the README's command and .ci/run run first).
 deps:
-	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		clang-19 llvm-19 libbpf-dev nftables iproute2 util-linux git ca-certificates
 
