@@ -28,10 +28,18 @@ enum bpf_map_type {
 	BPF_MAP_TYPE_PERCPU_HASH = 5,
 	BPF_MAP_TYPE_PERCPU_ARRAY = 6,
 	BPF_MAP_TYPE_ARRAY_OF_MAPS = 12,
+	BPF_MAP_TYPE_RINGBUF = 27,
 };
 enum {
 	BPF_ANY = 0,
 	BPF_NOEXIST = 1,
+};
+enum {
+	BPF_RB_NO_WAKEUP = 1 << 0,
+	BPF_RB_FORCE_WAKEUP = 1 << 1,
+};
+enum {
+	BPF_RB_AVAIL_DATA = 0,
 };
 
 #define ETH_P_IP 0x0800
@@ -52,6 +60,7 @@ typedef struct {
 
 struct net_device {
 	possible_net_t nd_net;
+	int ifindex;
 } __attribute__((preserve_access_index));
 
 /* Only struct sock_common is read, never the rest of struct sock: request
@@ -76,6 +85,7 @@ struct sk_buff {
 	unsigned long _skb_refdst; /* struct dst_entry *, low bit: no reference */
 	struct sock *sk;
 	unsigned int len;
+	int skb_iif;
 	__be16 protocol;
 	__u16 network_header;
 	unsigned char *head;

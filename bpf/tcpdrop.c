@@ -9,6 +9,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "tcpdrop.h"
+#include "bucket.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -16,6 +17,22 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 const volatile enum dimension dims = 0xffffffff;
 const volatile enum reason_filter filter_mode = FILTER_NONE;
 const volatile __u64 reason_bits[REASON_SLOTS / 64];
+/* Further filters, 0 for any: a drop that fails one is neither counted nor
+ * sampled, so a narrow filter keeps its whole sampling budget. */
+const volatile __u8 filter_family = 0;
+const volatile __u16 filter_port = 0; /* either end of the packet */
+const volatile __u32 filter_netns = 0;
+/* Behave as on a kernel whose tracepoint has no reason (before 5.17). */
+const volatile bool no_reason = false;
+
+/* Sampling: 0 turns it off, and the verifier then prunes all of it. */
+const volatile __u64 sample_interval_ns = 0;
+const volatile __u64 sample_burst_ns = 0;
+const volatile bool sample_stack = true;
+/* Waking the reader per event costs about ten times counting the drop, so
+ * events are submitted without a wake-up and read by a timed poll; only a
+ * ring filled past this many bytes wakes the reader early. */
+const volatile __u64 wakeup_bytes = 0;
 
 /* One window's counts. The program reaches them only through windows. */
 struct counts {
@@ -42,6 +59,23 @@ struct {
 	__type(key, enum stat);
 	__type(value, __u64);
 } stats SEC(".maps");
+
+/* The ring is untyped: this keeps struct drop_event in BTF for bpf2go. */
+const struct drop_event *unused_drop_event __attribute__((unused));
+
+/* Sampled drops; user space sizes it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+/* Each CPU's token bucket state (see bucket.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} bucket SEC(".maps");
 
 /* Header prefixes: only the fields read, in wire order. */
 struct iphdr_min {
@@ -70,6 +104,8 @@ struct tcphdr_min {
 };
 
 struct packet {
+	unsigned char *head;
+	__u32 nh;    /* offset of the IP header from head */
 	__u32 bytes; /* from the IP header to the end */
 	__u16 sport;
 	__u16 dport;
@@ -160,6 +196,8 @@ static __always_inline bool parse_tcp(struct sk_buff *skb, struct packet *pkt)
 	}
 	if (bpf_probe_read_kernel(&tcp, sizeof(tcp), head + l4))
 		return false;
+	pkt->head = head;
+	pkt->nh = nh;
 	pkt->flags = tcp.flags;
 	pkt->sport = bpf_ntohs(tcp.source);
 	pkt->dport = bpf_ntohs(tcp.dest);
@@ -169,12 +207,17 @@ static __always_inline bool parse_tcp(struct sk_buff *skb, struct packet *pkt)
 
 static __always_inline bool reason_skipped(__u32 reason)
 {
-	bool listed;
+	__u32 slot = reason / 64;
+	bool listed = false;
 
 	if (filter_mode == FILTER_NONE)
 		return false;
-	listed = reason < REASON_SLOTS &&
-		 ((reason_bits[reason / 64] >> (reason % 64)) & 1);
+	/* clang drops a mask it can prove redundant and may then test the
+	 * bound on another register than the one indexing: the barrier
+	 * keeps the mask, which is what the verifier checks. */
+	barrier_var(slot);
+	if (reason < REASON_SLOTS)
+		listed = (reason_bits[slot & (REASON_SLOTS / 64 - 1)] >> (reason % 64)) & 1;
 	return filter_mode == FILTER_INCLUDE ? !listed : listed;
 }
 
@@ -205,22 +248,107 @@ static __always_inline void add(struct drop_key *key, __u32 bytes)
 	v->bytes += bytes;
 }
 
-static __always_inline int count_drop(struct sk_buff *skb, __u64 location,
+static __always_inline __u32 netns_of(struct sk_buff *skb, struct sock *sk)
+{
+	struct dst_entry *dst;
+	__u32 inum = 0;
+
+	if (sk)
+		inum = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
+	if (!inum)
+		inum = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
+	if (inum)
+		return inum;
+	/* TCP clears skb->dev once it owns the packet; the route the packet
+	 * came in by still names the device. */
+	dst = (void *)(BPF_CORE_READ(skb, _skb_refdst) & ~1UL);
+	return BPF_CORE_READ(dst, dev, nd_net.net, ns.inum);
+}
+
+/* Sends one drop to user space if the CPU's bucket has a token. Only the
+ * sampled drops pay for the event and the stack walk. */
+static __always_inline void sample(void *ctx, struct sk_buff *skb, struct sock *sk,
+				   struct packet *pkt, struct drop_key *key)
+{
+	__u32 zero = 0;
+	__u64 now = bpf_ktime_get_ns();
+	__u64 *tat = bpf_map_lookup_elem(&bucket, &zero);
+	struct drop_event *e;
+	__u32 len = pkt->family == 4 ? 4 : 16;
+	__u32 off = pkt->family == 4 ? 12 : 8;
+
+	if (!tat || !take_token(tat, now, sample_interval_ns, sample_burst_ns)) {
+		stat_inc(STAT_SUPPRESSED);
+		return;
+	}
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		stat_inc(STAT_LOST);
+		return;
+	}
+	e->time_ns = now;
+	e->location = key->location;
+	e->stack_bytes = sample_stack ? bpf_get_stack(ctx, e->stack, sizeof(e->stack), 0) : 0;
+	e->reason = key->reason;
+	/* Looked up here unless a filter or the window needed it already:
+	 * most drops of a storm are not sampled. */
+	e->netns = key->netns ? key->netns : netns_of(skb, sk);
+	e->ifindex = BPF_CORE_READ(skb, skb_iif);
+	if (!e->ifindex)
+		e->ifindex = BPF_CORE_READ(skb, dev, ifindex);
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->bytes = pkt->bytes;
+	__builtin_memset(e->saddr, 0, sizeof(e->saddr));
+	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
+	/* The IP header's addresses: saddr then daddr, adjacent in both. */
+	bpf_probe_read_kernel(e->saddr, len, pkt->head + pkt->nh + off);
+	bpf_probe_read_kernel(e->daddr, len, pkt->head + pkt->nh + off + len);
+	e->sport = pkt->sport;
+	e->dport = pkt->dport;
+	e->state = key->state;
+	e->flags = pkt->flags;
+	e->family = pkt->family;
+	e->pad = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ?
+				      BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline bool filtered(struct packet *pkt, __u32 netns, __u32 reason)
+{
+	if (filter_family && pkt->family != filter_family)
+		return true;
+	if (filter_port && pkt->sport != filter_port && pkt->dport != filter_port)
+		return true;
+	if (filter_netns && netns != filter_netns)
+		return true;
+	return reason_skipped(reason);
+}
+
+static __always_inline int count_drop(void *ctx, struct sk_buff *skb, __u64 location,
 				      __u32 reason, struct sock *sk)
 {
 	struct drop_key key = {};
 	struct packet pkt = {};
+	__u32 netns = 0;
+	__u8 state = 0;
 
 	if (!parse_tcp(skb, &pkt))
 		return 0;
-	if (reason_skipped(reason)) {
-		stat_inc(STAT_FILTERED);
-		return 0;
-	}
+	if (no_reason)
+		reason = REASON_UNAVAILABLE;
 	/* rx_sk where the kernel passes it (6.11+); else the socket the skb
 	 * belongs to, which on receive is often already taken off it. */
 	if (!sk)
 		sk = BPF_CORE_READ(skb, sk);
+	if ((dims & DIM_NETNS) || filter_netns)
+		netns = netns_of(skb, sk);
+	if (filtered(&pkt, netns, reason)) {
+		stat_inc(STAT_FILTERED);
+		return 0;
+	}
+	if (sk && ((dims & DIM_STATE) || sample_interval_ns))
+		state = BPF_CORE_READ(sk, __sk_common.skc_state);
 
 	if (dims & DIM_REASON)
 		key.reason = reason;
@@ -230,25 +358,23 @@ static __always_inline int count_drop(struct sk_buff *skb, __u64 location,
 		key.flags = pkt.flags;
 	if (dims & DIM_FAMILY)
 		key.family = pkt.family;
-	if ((dims & DIM_STATE) && sk)
-		key.state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	if (dims & DIM_STATE)
+		key.state = state;
 	if (dims & DIM_LOCAL_PORT)
 		/* Without a socket the drop is on receive: ours is the dport. */
 		key.local_port = sk ? BPF_CORE_READ(sk, __sk_common.skc_num) : pkt.dport;
-	if (dims & DIM_NETNS) {
-		if (sk)
-			key.netns = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
-		if (!key.netns)
-			key.netns = BPF_CORE_READ(skb, dev, nd_net.net, ns.inum);
-		/* TCP clears skb->dev once it owns the packet; the route the
-		 * packet came in by still names the device. */
-		if (!key.netns) {
-			struct dst_entry *dst = (void *)(BPF_CORE_READ(skb, _skb_refdst) & ~1UL);
-
-			key.netns = BPF_CORE_READ(dst, dev, nd_net.net, ns.inum);
-		}
-	}
+	if (dims & DIM_NETNS)
+		key.netns = netns;
 	add(&key, pkt.bytes);
+
+	if (sample_interval_ns) {
+		/* The event carries every field, whatever the window's dims. */
+		key.reason = reason;
+		key.location = location;
+		key.state = state;
+		key.netns = netns;
+		sample(ctx, skb, sk, &pkt, &key);
+	}
 	return 0;
 }
 
@@ -256,7 +382,7 @@ SEC("tp_btf/kfree_skb")
 int BPF_PROG(drop_btf_rx_sk, struct sk_buff *skb, void *location,
 	     enum skb_drop_reason reason, struct sock *rx_sk)
 {
-	return count_drop(skb, (__u64)location, reason, rx_sk);
+	return count_drop(ctx, skb, (__u64)location, reason, rx_sk);
 }
 
 /* 5.17 to 6.10: the tracepoint has no rx_sk argument, and a program that
@@ -265,7 +391,7 @@ SEC("tp_btf/kfree_skb")
 int BPF_PROG(drop_btf, struct sk_buff *skb, void *location,
 	     enum skb_drop_reason reason)
 {
-	return count_drop(skb, (__u64)location, reason, 0);
+	return count_drop(ctx, skb, (__u64)location, reason, 0);
 }
 
 SEC("tracepoint/skb/kfree_skb")
@@ -278,5 +404,5 @@ int drop_tp(struct trace_event_raw_kfree_skb *ctx)
 		rx_sk = ctx->rx_sk;
 	if (bpf_core_field_exists(ctx->reason))
 		reason = ctx->reason;
-	return count_drop(ctx->skbaddr, (__u64)ctx->location, reason, rx_sk);
+	return count_drop(ctx, ctx->skbaddr, (__u64)ctx->location, reason, rx_sk);
 }

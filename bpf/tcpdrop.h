@@ -48,9 +48,40 @@ enum reason_filter {
 
 /* Counters in the per-CPU stats array; user space reads them cumulatively. */
 enum stat {
-	STAT_MAP_FULL = 0, /* drops whose key did not fit in the window map */
-	STAT_FILTERED = 1, /* TCP drops skipped by include/exclude_reasons */
-	STAT_COUNT = 2,
+	STAT_MAP_FULL = 0,   /* drops whose key did not fit in the window map */
+	STAT_FILTERED = 1,   /* TCP drops skipped by the load-time filters */
+	STAT_SUPPRESSED = 2, /* counted drops the token bucket did not sample */
+	STAT_LOST = 3,       /* sampled drops the full ring buffer refused */
+	STAT_COUNT = 4,
+};
+
+/* Return addresses kept per sampled drop: the tracing frames and the drop
+ * helper take about five, a softirq receive path from a syscall about 35. */
+#define STACK_DEPTH 64
+
+/* One sampled drop, as it crosses the ring buffer. Addresses and ports are
+ * the packet's (source, destination), in network byte order for addresses
+ * and host order for ports. Explicit padding keeps the layout the same for
+ * clang and Go. */
+struct drop_event {
+	__u64 time_ns;  /* CLOCK_MONOTONIC */
+	__u64 location; /* drop site: the tracepoint's return address */
+	__u64 stack[STACK_DEPTH];
+	__s32 stack_bytes; /* bytes of stack filled, negative on error */
+	__u32 reason;
+	__u32 netns;
+	__u32 ifindex;
+	__u32 pid;
+	__u32 bytes;
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;
+	__u16 dport;
+	__u8 state;
+	__u8 flags;
+	__u8 family;
+	__u8 pad;
+	char comm[16];
 };
 
 #endif

@@ -25,6 +25,28 @@ const (
 	TcpdropDimensionDIM_LOCAL_PORT TcpdropDimension = 64
 )
 
+type TcpdropDropEvent struct {
+	_          structs.HostLayout
+	TimeNs     uint64
+	Location   uint64
+	Stack      [64]uint64
+	StackBytes int32
+	Reason     uint32
+	Netns      uint32
+	Ifindex    uint32
+	Pid        uint32
+	Bytes      uint32
+	Saddr      [16]uint8
+	Daddr      [16]uint8
+	Sport      uint16
+	Dport      uint16
+	State      uint8
+	Flags      uint8
+	Family     uint8
+	Pad        uint8
+	Comm       [16]int8
+}
+
 type TcpdropDropKey struct {
 	_         structs.HostLayout
 	Location  uint64
@@ -54,25 +76,38 @@ const (
 type TcpdropStat uint32
 
 const (
-	TcpdropStatSTAT_MAP_FULL TcpdropStat = 0
-	TcpdropStatSTAT_FILTERED TcpdropStat = 1
-	TcpdropStatSTAT_COUNT    TcpdropStat = 2
+	TcpdropStatSTAT_MAP_FULL   TcpdropStat = 0
+	TcpdropStatSTAT_FILTERED   TcpdropStat = 1
+	TcpdropStatSTAT_SUPPRESSED TcpdropStat = 2
+	TcpdropStatSTAT_LOST       TcpdropStat = 3
+	TcpdropStatSTAT_COUNT      TcpdropStat = 4
 )
 
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	TcpdropMapCountsA      = "counts_a"
-	TcpdropMapCountsB      = "counts_b"
-	TcpdropMapStats        = "stats"
-	TcpdropMapWindows      = "windows"
-	TcpdropProgDropBtf     = "drop_btf"
-	TcpdropProgDropBtfRxSk = "drop_btf_rx_sk"
-	TcpdropProgDropTp      = "drop_tp"
-	TcpdropVarDims         = "dims"
-	TcpdropVarFilterMode   = "filter_mode"
-	TcpdropVarReasonBits   = "reason_bits"
+	TcpdropMapBucket           = "bucket"
+	TcpdropMapCountsA          = "counts_a"
+	TcpdropMapCountsB          = "counts_b"
+	TcpdropMapEvents           = "events"
+	TcpdropMapStats            = "stats"
+	TcpdropMapWindows          = "windows"
+	TcpdropProgDropBtf         = "drop_btf"
+	TcpdropProgDropBtfRxSk     = "drop_btf_rx_sk"
+	TcpdropProgDropTp          = "drop_tp"
+	TcpdropVarDims             = "dims"
+	TcpdropVarFilterFamily     = "filter_family"
+	TcpdropVarFilterMode       = "filter_mode"
+	TcpdropVarFilterNetns      = "filter_netns"
+	TcpdropVarFilterPort       = "filter_port"
+	TcpdropVarNoReason         = "no_reason"
+	TcpdropVarReasonBits       = "reason_bits"
+	TcpdropVarSampleBurstNs    = "sample_burst_ns"
+	TcpdropVarSampleIntervalNs = "sample_interval_ns"
+	TcpdropVarSampleStack      = "sample_stack"
+	TcpdropVarUnusedDropEvent  = "unused_drop_event"
+	TcpdropVarWakeupBytes      = "wakeup_bytes"
 )
 
 // LoadTcpdrop returns the embedded CollectionSpec for Tcpdrop.
@@ -126,8 +161,10 @@ type TcpdropProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type TcpdropMapSpecs struct {
+	Bucket  *ebpf.MapSpec `ebpf:"bucket"`
 	CountsA *ebpf.MapSpec `ebpf:"counts_a"`
 	CountsB *ebpf.MapSpec `ebpf:"counts_b"`
+	Events  *ebpf.MapSpec `ebpf:"events"`
 	Stats   *ebpf.MapSpec `ebpf:"stats"`
 	Windows *ebpf.MapSpec `ebpf:"windows"`
 }
@@ -136,9 +173,18 @@ type TcpdropMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type TcpdropVariableSpecs struct {
-	Dims       *ebpf.VariableSpec `ebpf:"dims"`
-	FilterMode *ebpf.VariableSpec `ebpf:"filter_mode"`
-	ReasonBits *ebpf.VariableSpec `ebpf:"reason_bits"`
+	Dims             *ebpf.VariableSpec `ebpf:"dims"`
+	FilterFamily     *ebpf.VariableSpec `ebpf:"filter_family"`
+	FilterMode       *ebpf.VariableSpec `ebpf:"filter_mode"`
+	FilterNetns      *ebpf.VariableSpec `ebpf:"filter_netns"`
+	FilterPort       *ebpf.VariableSpec `ebpf:"filter_port"`
+	NoReason         *ebpf.VariableSpec `ebpf:"no_reason"`
+	ReasonBits       *ebpf.VariableSpec `ebpf:"reason_bits"`
+	SampleBurstNs    *ebpf.VariableSpec `ebpf:"sample_burst_ns"`
+	SampleIntervalNs *ebpf.VariableSpec `ebpf:"sample_interval_ns"`
+	SampleStack      *ebpf.VariableSpec `ebpf:"sample_stack"`
+	UnusedDropEvent  *ebpf.VariableSpec `ebpf:"unused_drop_event"`
+	WakeupBytes      *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
 
 // TcpdropObjects contains all objects after they have been loaded into the kernel.
@@ -161,16 +207,20 @@ func (o *TcpdropObjects) Close() error {
 //
 // It can be passed to LoadTcpdropObjects or ebpf.CollectionSpec.LoadAndAssign.
 type TcpdropMaps struct {
+	Bucket  *ebpf.Map `ebpf:"bucket"`
 	CountsA *ebpf.Map `ebpf:"counts_a"`
 	CountsB *ebpf.Map `ebpf:"counts_b"`
+	Events  *ebpf.Map `ebpf:"events"`
 	Stats   *ebpf.Map `ebpf:"stats"`
 	Windows *ebpf.Map `ebpf:"windows"`
 }
 
 func (m *TcpdropMaps) Close() error {
 	return _TcpdropClose(
+		m.Bucket,
 		m.CountsA,
 		m.CountsB,
+		m.Events,
 		m.Stats,
 		m.Windows,
 	)
@@ -180,9 +230,18 @@ func (m *TcpdropMaps) Close() error {
 //
 // It can be passed to LoadTcpdropObjects or ebpf.CollectionSpec.LoadAndAssign.
 type TcpdropVariables struct {
-	Dims       *ebpf.Variable `ebpf:"dims"`
-	FilterMode *ebpf.Variable `ebpf:"filter_mode"`
-	ReasonBits *ebpf.Variable `ebpf:"reason_bits"`
+	Dims             *ebpf.Variable `ebpf:"dims"`
+	FilterFamily     *ebpf.Variable `ebpf:"filter_family"`
+	FilterMode       *ebpf.Variable `ebpf:"filter_mode"`
+	FilterNetns      *ebpf.Variable `ebpf:"filter_netns"`
+	FilterPort       *ebpf.Variable `ebpf:"filter_port"`
+	NoReason         *ebpf.Variable `ebpf:"no_reason"`
+	ReasonBits       *ebpf.Variable `ebpf:"reason_bits"`
+	SampleBurstNs    *ebpf.Variable `ebpf:"sample_burst_ns"`
+	SampleIntervalNs *ebpf.Variable `ebpf:"sample_interval_ns"`
+	SampleStack      *ebpf.Variable `ebpf:"sample_stack"`
+	UnusedDropEvent  *ebpf.Variable `ebpf:"unused_drop_event"`
+	WakeupBytes      *ebpf.Variable `ebpf:"wakeup_bytes"`
 }
 
 // TcpdropPrograms contains all programs after they have been loaded into the kernel.

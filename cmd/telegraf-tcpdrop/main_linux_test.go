@@ -16,20 +16,11 @@ import (
 	"github.com/influxdata/line-protocol/v2/lineprotocol"
 	"github.com/stretchr/testify/require"
 
+	"github.com/tcpdrop/tcpdrop/internal/mainexec"
 	"github.com/tcpdrop/tcpdrop/internal/netnstest"
 )
 
-// The test binary doubles as the command: run with this variable set, it
-// is main(), so the tests below run the real program, flags and all.
-const runMain = "TCPDROP_TEST_RUN_MAIN"
-
-func TestMain(m *testing.M) {
-	if os.Getenv(runMain) == "1" {
-		main()
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { mainexec.Run(m, main) }
 
 // shimProcess is the command running with a pipe as stdin, as execd runs it.
 type shimProcess struct {
@@ -43,11 +34,8 @@ type shimProcess struct {
 
 func startShim(t *testing.T, wrapper []string, args ...string) *shimProcess {
 	t.Helper()
-	self, err := os.Executable()
-	require.NoError(t, err)
-	argv := append(append(wrapper, self), args...)
-	s := &shimProcess{cmd: exec.Command(argv[0], argv[1:]...), done: make(chan error, 1)}
-	s.cmd.Env = append(os.Environ(), runMain+"=1")
+	s := &shimProcess{cmd: mainexec.Command(t, wrapper, args...), done: make(chan error, 1)}
+	var err error
 	s.stdin, err = s.cmd.StdinPipe()
 	require.NoError(t, err)
 	stdout, err := s.cmd.StdoutPipe()

@@ -34,9 +34,31 @@ func (n *Namer) Reason(v uint32) string {
 // Frame is the function a drop site is in, without offset: one name for
 // every drop site of a function, as tags want. Unnamed sites stay hex.
 func (n *Namer) Frame(addr uint64) string {
-	sym := n.Symbols.Lookup(addr)
+	sym := n.Site(addr)
 	if sym.Name == "" {
 		return sym.String()
 	}
 	return sym.Name
+}
+
+// Site is a prepared drop site with its offset.
+func (n *Namer) Site(addr uint64) kallsyms.Symbol { return n.Symbols.Lookup(addr) }
+
+// PrepareEvents symbolizes the drop sites and stacks of events in one pass.
+func (n *Namer) PrepareEvents(events []Event) error {
+	var addrs []uint64
+	for _, e := range events {
+		addrs = append(addrs, e.Location)
+		addrs = append(addrs, e.Stack...)
+	}
+	return n.Symbols.Resolve(addrs)
+}
+
+// Stack names a prepared stack's frames from the drop site down.
+func (n *Namer) Stack(addrs []uint64) []kallsyms.Symbol {
+	frames := make([]kallsyms.Symbol, len(addrs))
+	for i, a := range addrs {
+		frames[i] = n.Site(a)
+	}
+	return TrimStack(frames)
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/link"
+	"github.com/cilium/ebpf/ringbuf"
 	"github.com/cilium/ebpf/rlimit"
 
 	"github.com/tcpdrop/tcpdrop/bpf"
@@ -24,6 +25,28 @@ type Options struct {
 	Exclude []uint32
 	// MaxKeys bounds the series of one window; drops beyond are map_full.
 	MaxKeys uint32
+	// Family (4 or 6), Port (either end of the packet) and Netns (inode),
+	// when not zero, restrict what is counted and sampled; drops they skip
+	// are counted as filtered.
+	Family uint8
+	Port   uint16
+	Netns  uint32
+	// NoReason reports every drop with drop.ReasonUnavailable, as a kernel
+	// before 5.17 does; it lets tests take that path on a newer kernel.
+	NoReason bool
+	Sampling Sampling
+}
+
+// Sampling decides which counted drops also cross to user space as events.
+// The counts stay exact whatever it drops.
+type Sampling struct {
+	// Rate is the events per second each CPU may send; 0 turns sampling off.
+	Rate uint32
+	// Burst is how many events a CPU may send at once after a quiet
+	// spell; 0 means Rate (one second's worth).
+	Burst uint32
+	// Stack takes the kernel stack of each sampled drop (about 3 µs).
+	Stack bool
 }
 
 // ReasonSlots bounds the reason values the kernel can filter
@@ -37,6 +60,7 @@ type Probe struct {
 	coll    *ebpf.Collection
 	prog    *ebpf.Program
 	link    link.Link
+	events  *ringbuf.Reader // nil without sampling
 	windows *ebpf.Map
 	counts  [2]*ebpf.Map
 	active  int // index into counts of the map in windows slot 0
@@ -73,7 +97,7 @@ func Open(opts Options) (*Probe, error) {
 	}
 	var failed []error
 	for _, m := range modes {
-		p, err := load(spec, m)
+		p, err := load(spec, m, opts.Sampling.Rate > 0)
 		if err == nil {
 			p.skipped = failed
 			return p, nil
@@ -101,10 +125,22 @@ func configure(spec *ebpf.CollectionSpec, opts Options) error {
 		}
 		bits[r/64] |= 1 << (r % 64)
 	}
+	if opts.Family != 0 && opts.Family != 4 && opts.Family != 6 {
+		return fmt.Errorf("family %d is neither 4 nor 6", opts.Family)
+	}
+	interval, burst := opts.Sampling.bucket()
 	for name, v := range map[string]any{
-		bpf.TcpdropVarDims:       uint32(opts.Dims),
-		bpf.TcpdropVarFilterMode: mode,
-		bpf.TcpdropVarReasonBits: bits,
+		bpf.TcpdropVarDims:             uint32(opts.Dims),
+		bpf.TcpdropVarFilterMode:       mode,
+		bpf.TcpdropVarReasonBits:       bits,
+		bpf.TcpdropVarFilterFamily:     opts.Family,
+		bpf.TcpdropVarFilterPort:       opts.Port,
+		bpf.TcpdropVarFilterNetns:      opts.Netns,
+		bpf.TcpdropVarNoReason:         opts.NoReason,
+		bpf.TcpdropVarSampleIntervalNs: interval,
+		bpf.TcpdropVarSampleBurstNs:    burst,
+		bpf.TcpdropVarSampleStack:      opts.Sampling.Stack,
+		bpf.TcpdropVarWakeupBytes:      uint64(ringSize(opts.Sampling) / 4),
 	} {
 		if err := spec.Variables[name].Set(v); err != nil {
 			return fmt.Errorf("set %s: %w", name, err)
@@ -114,12 +150,13 @@ func configure(spec *ebpf.CollectionSpec, opts Options) error {
 		spec.Maps[name].MaxEntries = opts.MaxKeys
 	}
 	spec.Maps[bpf.TcpdropMapWindows].InnerMap.MaxEntries = opts.MaxKeys
+	spec.Maps[bpf.TcpdropMapEvents].MaxEntries = ringSize(opts.Sampling)
 	return nil
 }
 
 // load loads only mode's program: a program written for another kernel's
 // tracepoint would fail verification and take the others down with it.
-func load(spec *ebpf.CollectionSpec, mode Mode) (_ *Probe, err error) {
+func load(spec *ebpf.CollectionSpec, mode Mode, sampling bool) (_ *Probe, err error) {
 	spec = spec.Copy()
 	for name := range spec.Programs {
 		if name != programs[mode] {
@@ -146,6 +183,11 @@ func load(spec *ebpf.CollectionSpec, mode Mode) (_ *Probe, err error) {
 	if err := p.windows.Update(uint32(0), p.counts[0], ebpf.UpdateAny); err != nil {
 		return nil, fmt.Errorf("install first window: %w", err)
 	}
+	if sampling {
+		if p.events, err = ringbuf.NewReader(coll.Maps[bpf.TcpdropMapEvents]); err != nil {
+			return nil, fmt.Errorf("open event ring: %w", err)
+		}
+	}
 	if mode == ModeTracepoint {
 		p.link, err = link.Tracepoint("skb", "kfree_skb", p.prog, nil)
 	} else {
@@ -169,8 +211,12 @@ func (p *Probe) Close() error {
 		return nil
 	}
 	var err error
+	if p.events != nil {
+		// Ends ReadEvents; the reader's Close may run twice.
+		err = p.events.Close()
+	}
 	if p.link != nil {
-		err = p.link.Close()
+		err = errors.Join(err, p.link.Close())
 		p.link = nil
 	}
 	if p.coll != nil {

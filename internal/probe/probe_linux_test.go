@@ -138,3 +138,16 @@ func TestCloseIsIdempotent(t *testing.T) {
 	var nilProbe *Probe
 	require.NoError(t, nilProbe.Close())
 }
+
+// NoReason takes the path of a kernel whose tracepoint has no reason.
+func TestNoReasonReportsReasonUnavailable(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	p := open(t, Options{Mode: ModeTracepoint, Dims: drop.DimReason | drop.DimNetns, MaxKeys: 16, NoReason: true})
+	ns := netnstest.New(t)
+	port, err := ns.FreePort("tcp4")
+	require.NoError(t, err)
+	_, err = p.Window()
+	require.NoError(t, err)
+	require.NoError(t, ns.ConnectClosed("tcp4", port, 9))
+	require.Equal(t, map[uint32]uint64{drop.ReasonUnavailable: 9}, netnsDrops(t, p, ns))
+}

@@ -74,8 +74,10 @@ func empty(m *ebpf.Map) {
 
 // Stats are the probe's cumulative counters since it was loaded.
 type Stats struct {
-	MapFull  uint64 // drops whose key did not fit into the window map
-	Filtered uint64 // TCP drops skipped by the reason filter
+	MapFull    uint64 // drops whose key did not fit into the window map
+	Filtered   uint64 // TCP drops skipped by the filters
+	Suppressed uint64 // counted drops the token bucket did not sample
+	Lost       uint64 // sampled drops the full event ring refused
 	// From the kernel's program info. Runtime and RunCount grow only while
 	// kernel.bpf_stats_enabled is on; RecursionMisses are runs the kernel
 	// skipped because a BPF program was already running on that CPU.
@@ -87,12 +89,16 @@ type Stats struct {
 // Stats reads the probe's counters.
 func (p *Probe) Stats() (Stats, error) {
 	var s Stats
-	var err error
-	if s.MapFull, err = p.stat(bpf.TcpdropStatSTAT_MAP_FULL); err != nil {
-		return s, err
-	}
-	if s.Filtered, err = p.stat(bpf.TcpdropStatSTAT_FILTERED); err != nil {
-		return s, err
+	for which, into := range map[bpf.TcpdropStat]*uint64{
+		bpf.TcpdropStatSTAT_MAP_FULL:   &s.MapFull,
+		bpf.TcpdropStatSTAT_FILTERED:   &s.Filtered,
+		bpf.TcpdropStatSTAT_SUPPRESSED: &s.Suppressed,
+		bpf.TcpdropStatSTAT_LOST:       &s.Lost,
+	} {
+		var err error
+		if *into, err = p.stat(which); err != nil {
+			return s, err
+		}
 	}
 	ps, err := p.prog.Stats()
 	if err != nil {

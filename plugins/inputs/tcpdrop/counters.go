@@ -5,6 +5,9 @@ package tcpdrop
 type counters struct {
 	mapFull         uint64
 	filtered        uint64
+	suppressed      uint64
+	lost            uint64
+	eventsShed      uint64
 	recursionMisses uint64
 	listenOverflows uint64
 	listenDrops     uint64
@@ -20,6 +23,9 @@ func (c counters) since(prev counters) map[string]any {
 	f := map[string]any{
 		"map_full":         delta(prev.mapFull, c.mapFull),
 		"filtered":         delta(prev.filtered, c.filtered),
+		"suppressed":       delta(prev.suppressed, c.suppressed),
+		"lost":             delta(prev.lost, c.lost),
+		"events_shed":      delta(prev.eventsShed, c.eventsShed),
 		"recursion_misses": delta(prev.recursionMisses, c.recursionMisses),
 	}
 	if c.haveNetstat && prev.haveNetstat {

@@ -16,12 +16,13 @@ func TestDelta(t *testing.T) {
 }
 
 func TestCountersSince(t *testing.T) {
-	prev := counters{mapFull: 1, filtered: 10, recursionMisses: 2, listenOverflows: 5, listenDrops: 6,
-		runTimeNs: 1000, runCount: 10, haveNetstat: true, haveRunStats: true}
-	cur := counters{mapFull: 4, filtered: 10, recursionMisses: 2, listenOverflows: 9, listenDrops: 11,
-		runTimeNs: 3500, runCount: 20, haveNetstat: true, haveRunStats: true}
+	prev := counters{mapFull: 1, filtered: 10, suppressed: 100, lost: 1, eventsShed: 7, recursionMisses: 2,
+		listenOverflows: 5, listenDrops: 6, runTimeNs: 1000, runCount: 10, haveNetstat: true, haveRunStats: true}
+	cur := counters{mapFull: 4, filtered: 10, suppressed: 250, lost: 3, eventsShed: 7, recursionMisses: 2,
+		listenOverflows: 9, listenDrops: 11, runTimeNs: 3500, runCount: 20, haveNetstat: true, haveRunStats: true}
 	require.Equal(t, map[string]any{
 		"map_full": int64(3), "filtered": int64(0), "recursion_misses": int64(0),
+		"suppressed": int64(150), "lost": int64(2), "events_shed": int64(0),
 		"listen_overflows": int64(4), "listen_drops": int64(5),
 		"run_time_ns": int64(2500), "run_count": int64(10),
 	}, cur.since(prev))

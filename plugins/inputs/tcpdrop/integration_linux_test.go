@@ -10,6 +10,7 @@ import (
 
 	"github.com/tcpdrop/tcpdrop/internal/netnstest"
 	"github.com/tcpdrop/tcpdrop/internal/probe"
+	"github.com/tcpdrop/tcpdrop/internal/reasons"
 )
 
 // The privileged tests below load the real probe, make real drops inside a
@@ -23,6 +24,9 @@ func TestDropsAreCountedExactly(t *testing.T) {
 	netnstest.RequirePrivileges(t)
 	for _, mode := range probe.Modes {
 		t.Run(string(mode), func(t *testing.T) {
+			if !kernelHas(t, mode) {
+				return
+			}
 			p := startPlugin(t, mode, nil)
 			state := "NONE"
 			if rxSk(t, mode) {
@@ -89,6 +93,89 @@ func TestDropsAreCountedExactly(t *testing.T) {
 	}
 }
 
+// Sampled drops name the drop site as their first frame, in every mode, and
+// their events carry the packet as it was on the wire.
+func TestSamplesNameTheDropSite(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	for _, mode := range probe.Modes {
+		t.Run(string(mode), func(t *testing.T) {
+			if !kernelHas(t, mode) {
+				return
+			}
+			p := startPlugin(t, mode, func(p *TCPDrop) { p.EventMetrics = true })
+			ns := netnstest.New(t)
+			port := freePort(t, ns, "tcp6")
+			const n = 20
+			require.NoError(t, ns.ConnectClosed("tcp6", port, n))
+			netns := strconv.FormatUint(ns.Inode(), 10)
+
+			// Other drops on the host may take some of the CPU's tokens,
+			// so not every one of ours need be sampled.
+			var events, stacks int
+			deadline := time.Now().Add(10 * time.Second)
+			for events == 0 && time.Now().Before(deadline) {
+				time.Sleep(200 * time.Millisecond)
+				require.NoError(t, p.Gather(p.acc))
+				for _, m := range p.acc.GetTelegrafMetrics() {
+					switch m.Name() {
+					case "tcpdrop_event":
+						if v, _ := m.GetField("netns"); v != int64(ns.Inode()) {
+							continue
+						}
+						events++
+						require.Equal(t, map[string]string{"reason": "NO_SOCKET", "state": "NONE", "flags": "SYN",
+							"frame": "tcp_v6_rcv", "family": "ipv6"}, m.Tags())
+						fields := m.Fields()
+						require.Equal(t, "::1", fields["saddr"])
+						require.Equal(t, "::1", fields["daddr"])
+						require.Equal(t, int64(port), fields["dport"])
+						require.Regexp(t, `;tcp_v6_rcv\+0x[0-9a-f]+$`, fields["stack"])
+						require.NotContains(t, fields["stack"], "bpf_")
+					case "tcpdrop_stack":
+						if m.Tags()["reason"] != "NO_SOCKET" || m.Tags()["frame"] != "tcp_v6_rcv" {
+							continue
+						}
+						stacks++
+						stack, _ := m.GetField("stack")
+						require.Regexp(t, `^[^+]*;tcp_v6_rcv$`, stack, "folded, root first, no offsets")
+						samples, _ := m.GetField("samples")
+						require.Positive(t, samples)
+					}
+				}
+				p.acc.ClearMetrics()
+			}
+			require.Positive(t, events, "a tcpdrop_event of netns %s", netns)
+			require.LessOrEqual(t, events, n)
+			require.Positive(t, stacks, "a tcpdrop_stack of NO_SOCKET at tcp_v6_rcv")
+		})
+	}
+}
+
+// A kernel without drop reasons (before 5.17) has only the classic
+// tracepoint, whose record has no reason: every drop counts, as UNKNOWN,
+// and reason filters are refused. Forced here on a kernel that has them.
+func TestWithoutDropReasons(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	noReasons := func(p *TCPDrop) {
+		p.kernelReasons = func() (*reasons.Decoder, error) { return nil, reasons.ErrNoReasons }
+	}
+	p := startPlugin(t, probe.ModeTracepoint, noReasons)
+	ns := netnstest.New(t)
+	port := freePort(t, ns, "tcp4")
+	require.NoError(t, ns.ConnectClosed("tcp4", port, burst))
+	requireSeries(t, p, ns, burst, map[string]uint64{
+		key("UNKNOWN", "NONE", "SYN", "tcp_v4_rcv", "ipv4"): burst,
+	})
+
+	filtered := New()
+	filtered.Log = testutil.Logger{}
+	noReasons(filtered)
+	filtered.IncludeReasons = []string{"NO_SOCKET"}
+	require.NoError(t, filtered.Init())
+	require.EqualError(t, filtered.Start(&testutil.Accumulator{}),
+		"include_reasons and exclude_reasons need a kernel with drop reasons (5.17 or later)")
+}
+
 // rxSk tells whether mode sees the socket a receive drop happened on.
 func rxSk(t *testing.T, mode probe.Mode) bool {
 	switch mode {
@@ -97,6 +184,30 @@ func rxSk(t *testing.T, mode probe.Mode) bool {
 	case probe.ModeTracepoint:
 		return netnstest.KernelAtLeast(t, 6, 11)
 	}
+	return false
+}
+
+// kernelHas tells whether this kernel supports mode. Where it does not
+// (tp_btf_rx_sk before 6.11), a subtest checks that forcing mode fails by
+// itself, naming it, instead of falling back to another mode.
+func kernelHas(t *testing.T, mode probe.Mode) bool {
+	t.Helper()
+	if mode != probe.ModeBTFRxSk || netnstest.KernelAtLeast(t, 6, 11) {
+		return true
+	}
+	t.Run("refused", func(t *testing.T) {
+		p := New()
+		p.Log = testutil.Logger{}
+		p.Probe = string(mode)
+		require.NoError(t, p.Init())
+		err := p.Start(&testutil.Accumulator{})
+		require.ErrorContains(t, err, string(mode)+": load:")
+		for _, other := range probe.Modes {
+			if other != mode {
+				require.NotContains(t, err.Error(), string(other)+":", "no fallback")
+			}
+		}
+	})
 	return false
 }
 
@@ -189,7 +300,8 @@ func requireProbeMetric(t *testing.T, p plugin, mode probe.Mode) {
 		}
 		found = true
 		require.Equal(t, string(mode), m.Tags()["probe"])
-		for _, f := range []string{"map_full", "filtered", "recursion_misses", "map_keys", "listen_overflows", "listen_drops"} {
+		for _, f := range []string{"map_full", "filtered", "recursion_misses", "map_keys", "listen_overflows", "listen_drops",
+			"suppressed", "lost", "events_shed"} {
 			v, ok := m.GetField(f)
 			require.True(t, ok, "field %s", f)
 			require.IsType(t, int64(0), v, "field %s", f)

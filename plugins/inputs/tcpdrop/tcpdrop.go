@@ -13,28 +13,39 @@ import (
 
 	"github.com/tcpdrop/tcpdrop/internal/drop"
 	"github.com/tcpdrop/tcpdrop/internal/probe"
+	"github.com/tcpdrop/tcpdrop/internal/reasons"
 )
 
 //go:embed sample.conf
 var sampleConfig string
 
-// defaultExclude is noise on every busy host. It applies only while
-// exclude_reasons is not set, and names this kernel lacks are skipped.
-var defaultExclude = []string{"QUEUE_PURGE"}
-
 // maxKeysLimit keeps a typo from asking the kernel for gigabytes.
 const maxKeysLimit = 1 << 20
 
+// Limits on sampling, so a typo cannot make every drop cross to user space
+// or every window carry thousands of stacks.
+const (
+	maxEventsPerSecond = 100000
+	maxTopStacks       = 1000
+)
+
 type TCPDrop struct {
-	GroupBy        []string        `toml:"group_by"`
-	IncludeReasons []string        `toml:"include_reasons"`
-	ExcludeReasons []string        `toml:"exclude_reasons"`
-	Probe          string          `toml:"probe"`
-	MaxKeys        uint32          `toml:"max_keys"`
-	Log            telegraf.Logger `toml:"-"`
+	GroupBy         []string        `toml:"group_by"`
+	IncludeReasons  []string        `toml:"include_reasons"`
+	ExcludeReasons  []string        `toml:"exclude_reasons"`
+	Probe           string          `toml:"probe"`
+	MaxKeys         uint32          `toml:"max_keys"`
+	EventsPerSecond uint32          `toml:"events_per_second"`
+	TopStacks       int             `toml:"top_stacks"`
+	EventMetrics    bool            `toml:"event_metrics"`
+	Log             telegraf.Logger `toml:"-"`
 
 	dims drop.Dims
 	mode probe.Mode
+
+	// kernelReasons replaces reasons.NewKernel in tests, which take the
+	// path of a kernel without drop reasons (before 5.17) with it.
+	kernelReasons func() (*reasons.Decoder, error)
 
 	mu  sync.Mutex // Gather and Stop may come from different goroutines
 	run *running   // what Start acquired; nil when stopped
@@ -54,6 +65,12 @@ func (t *TCPDrop) Init() error {
 	if t.MaxKeys == 0 || t.MaxKeys > maxKeysLimit {
 		return fmt.Errorf("max_keys must be between 1 and %d", maxKeysLimit)
 	}
+	if t.EventsPerSecond > maxEventsPerSecond {
+		return fmt.Errorf("events_per_second must be at most %d", maxEventsPerSecond)
+	}
+	if t.TopStacks < 0 || t.TopStacks > maxTopStacks {
+		return fmt.Errorf("top_stacks must be between 0 and %d", maxTopStacks)
+	}
 	for _, list := range []struct {
 		name    string
 		reasons []string
@@ -72,10 +89,21 @@ func (t *TCPDrop) Init() error {
 
 func New() *TCPDrop {
 	return &TCPDrop{
-		GroupBy: []string{"reason", "state", "flags", "frame"},
-		Probe:   string(probe.ModeAuto),
-		MaxKeys: 4096,
+		GroupBy:         []string{"reason", "state", "flags", "frame"},
+		Probe:           string(probe.ModeAuto),
+		MaxKeys:         4096,
+		EventsPerSecond: 100,
+		TopStacks:       10,
 	}
+}
+
+// sampling is what the probe must sample for the measurements configured:
+// nothing unless tcpdrop_stack or tcpdrop_event wants it.
+func (t *TCPDrop) sampling() probe.Sampling {
+	if t.TopStacks == 0 && !t.EventMetrics {
+		return probe.Sampling{}
+	}
+	return probe.Sampling{Rate: t.EventsPerSecond, Stack: true}
 }
 
 func init() {

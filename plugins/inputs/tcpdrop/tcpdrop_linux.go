@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -19,9 +18,11 @@ import (
 
 // running is what Start acquires and Stop releases.
 type running struct {
-	probe *probe.Probe
-	names *drop.Namer
-	last  counters
+	probe   *probe.Probe
+	names   *drop.Namer
+	samples *queue        // nil without sampling
+	reading chan struct{} // closed when the ring reader ends
+	last    counters
 }
 
 // Start loads and attaches the probe; the first window begins here.
@@ -33,21 +34,25 @@ func (t *TCPDrop) Start(telegraf.Accumulator) error {
 	}
 	names := &drop.Namer{Symbols: kallsyms.NewProc()}
 	var err error
-	names.Reasons, err = reasons.NewKernel()
+	kernelReasons := reasons.NewKernel
+	if t.kernelReasons != nil {
+		kernelReasons = t.kernelReasons
+	}
+	names.Reasons, err = kernelReasons()
 	switch {
 	case errors.Is(err, reasons.ErrNoReasons):
-		if len(t.IncludeReasons)+len(t.ExcludeReasons) > 0 {
-			return errors.New("include_reasons and exclude_reasons need a kernel with drop reasons (5.17 or later)")
-		}
 		t.Log.Warn("This kernel has no drop reasons (before 5.17): every drop is counted with reason UNKNOWN")
 	case err != nil:
 		return err
 	}
-	include, exclude, err := t.reasonFilter(names.Reasons)
+	include, exclude, err := reasons.Filter(names.Reasons,
+		reasons.List{Option: "include_reasons", Names: t.IncludeReasons},
+		reasons.List{Option: "exclude_reasons", Names: t.ExcludeReasons})
 	if err != nil {
 		return err
 	}
-	p, err := probe.Open(probe.Options{Mode: t.mode, Dims: t.dims, Include: include, Exclude: exclude, MaxKeys: t.MaxKeys})
+	p, err := probe.Open(probe.Options{Mode: t.mode, Dims: t.dims, Include: include, Exclude: exclude,
+		MaxKeys: t.MaxKeys, Sampling: t.sampling(), NoReason: names.Reasons == nil})
 	if err != nil {
 		for _, log := range probe.VerifierLogs(err) {
 			t.Log.Debugf("Verifier log:\n%s", log)
@@ -64,49 +69,27 @@ func (t *TCPDrop) Start(telegraf.Accumulator) error {
 	}
 	t.Log.Infof("Counting TCP drops at skb:kfree_skb via %s, grouped by %s", p.Mode(), strings.Join(t.GroupBy, ","))
 	t.run = &running{probe: p, names: names}
+	if rate := t.sampling().Rate; rate > 0 {
+		t.Log.Infof("Sampling up to %d drops per second per CPU with their stacks", rate)
+		t.run.samples = &queue{max: maxQueued}
+		t.run.reading = make(chan struct{})
+		go t.readSamples(p, t.run.samples, t.run.reading)
+	}
 	t.run.last = t.readCounters()
 	return nil
 }
 
-// reasonFilter turns reason names into the running kernel's values. Names
-// the user gave must exist; the default exclusions may not on older kernels.
-func (t *TCPDrop) reasonFilter(dec *reasons.Decoder) (include, exclude []uint32, err error) {
-	if dec == nil {
-		return nil, nil, nil
+// readSamples moves sampled drops into q until the probe closes.
+func (t *TCPDrop) readSamples(p *probe.Probe, q *queue, done chan<- struct{}) {
+	defer close(done)
+	if err := p.ReadEvents(samplePoll, q.push); err != nil {
+		t.Log.Errorf("Reading sampled drops: %v", err)
 	}
-	lookup := func(option string, names []string, strict bool) ([]uint32, error) {
-		var values []uint32
-		for _, name := range names {
-			v, ok := dec.Value(name)
-			if !ok && strict {
-				return nil, fmt.Errorf("%s: this kernel has no drop reason %q; it has %s", option, name, strings.Join(dec.Names(), ", "))
-			}
-			if ok {
-				values = append(values, v)
-			}
-		}
-		return values, nil
-	}
-	if include, err = lookup("include_reasons", t.IncludeReasons, true); err != nil {
-		return nil, nil, err
-	}
-	if t.ExcludeReasons == nil {
-		exclude, err = lookup("exclude_reasons", defaultExclude, false)
-	} else {
-		exclude, err = lookup("exclude_reasons", t.ExcludeReasons, true)
-	}
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(include) > 0 {
-		include = slices.DeleteFunc(include, func(v uint32) bool { return slices.Contains(exclude, v) })
-		if len(include) == 0 {
-			return nil, nil, errors.New("exclude_reasons removes every reason of include_reasons")
-		}
-		exclude = nil
-	}
-	return include, exclude, nil
 }
+
+// samplePoll is how often the ring of sampled drops is read. The probe
+// wakes the reader early only when the ring fills up.
+const samplePoll = 100 * time.Millisecond
 
 // Gather ends the window in progress and emits it. Errors are logged, not
 // returned: the shim prints returned errors without a level prefix.
@@ -129,12 +112,34 @@ func (t *TCPDrop) Gather(acc telegraf.Accumulator) error {
 	for _, s := range aggregate(counts, t.dims, t.run.names) {
 		acc.AddFields("tcpdrop", s.fields(), s.tags, now)
 	}
+	if t.run.samples != nil {
+		t.gatherSamples(acc, now)
+	}
 	cur := t.readCounters()
 	fields := cur.since(t.run.last)
 	fields["map_keys"] = int64(len(counts))
 	acc.AddFields("tcpdrop_probe", fields, map[string]string{"probe": string(t.run.probe.Mode())}, now)
 	t.run.last = cur
 	return nil
+}
+
+// gatherSamples emits the window's tcpdrop_stack and tcpdrop_event lines.
+func (t *TCPDrop) gatherSamples(acc telegraf.Accumulator, now time.Time) {
+	events := t.run.samples.take()
+	if len(events) == 0 {
+		return
+	}
+	if err := t.run.names.PrepareEvents(events); err != nil {
+		t.Log.Warnf("Naming stacks: %v", err)
+	}
+	for _, s := range topStacks(events, t.TopStacks, t.run.names) {
+		acc.AddFields("tcpdrop_stack", s.fields(), s.tags(), now)
+	}
+	if t.EventMetrics {
+		for _, e := range events {
+			acc.AddFields("tcpdrop_event", eventFields(e, t.run.names), eventTags(e, t.run.names), e.Time)
+		}
+	}
 }
 
 // readCounters snapshots every cumulative source of tcpdrop_probe; one that
@@ -145,7 +150,11 @@ func (t *TCPDrop) readCounters() counters {
 		t.Log.Errorf("Reading probe counters: %v", err)
 	} else {
 		c.mapFull, c.filtered, c.recursionMisses = st.MapFull, st.Filtered, st.RecursionMisses
+		c.suppressed, c.lost = st.Suppressed, st.Lost
 		c.runTimeNs, c.runCount = uint64(st.Runtime.Nanoseconds()), st.RunCount
+	}
+	if t.run.samples != nil {
+		c.eventsShed = t.run.samples.shedTotal()
 	}
 	if ext, err := netstat.Read(); err != nil {
 		t.Log.Debugf("Reading /proc/net/netstat: %v", err)
@@ -170,6 +179,9 @@ func (t *TCPDrop) Stop() {
 	}
 	if err := t.run.probe.Close(); err != nil {
 		t.Log.Errorf("Detaching probe: %v", err)
+	}
+	if t.run.reading != nil {
+		<-t.run.reading
 	}
 	t.run = nil
 }

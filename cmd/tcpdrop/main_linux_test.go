@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/influxdata/telegraf/testutil"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpdrop/tcpdrop/internal/mainexec"
+	"github.com/tcpdrop/tcpdrop/internal/netnstest"
+	"github.com/tcpdrop/tcpdrop/plugins/inputs/tcpdrop"
+)
+
+func TestMain(m *testing.M) { mainexec.Run(m, main) }
+
+// command is tcpdrop running; its output is read when it has exited.
+type command struct {
+	cmd            *exec.Cmd
+	stdout, stderr bytes.Buffer
+	stderrRead     chan struct{}
+}
+
+// start runs tcpdrop and returns once it traces.
+func start(t *testing.T, args ...string) *command {
+	t.Helper()
+	c := &command{cmd: mainexec.Command(t, nil, args...), stderrRead: make(chan struct{})}
+	c.cmd.Stdout = &c.stdout
+	stderr, err := c.cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, c.cmd.Start())
+	t.Cleanup(func() { _ = c.cmd.Process.Kill() })
+	lines := bufio.NewScanner(stderr)
+	require.True(t, lines.Scan(), "no output from tcpdrop")
+	require.Regexp(t, `^Tracing TCP drops via \w+\. Hit Ctrl-C to end\.$`, lines.Text())
+	go func() {
+		defer close(c.stderrRead)
+		for lines.Scan() {
+			c.stderr.WriteString(lines.Text() + "\n")
+		}
+	}()
+	return c
+}
+
+// wait returns stdout and stderr once tcpdrop exits by itself.
+func (c *command) wait(t *testing.T) (string, string) {
+	t.Helper()
+	<-c.stderrRead // before Wait, which closes the pipe
+	require.NoError(t, c.cmd.Wait(), "stderr: %s", c.stderr.String())
+	return c.stdout.String(), c.stderr.String()
+}
+
+func TestPrintsDropsWithReasonAndStack(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	for _, tc := range []struct{ network, ip, lo, site string }{
+		{"tcp4", "4", `127\.0\.0\.1`, "tcp_v4_rcv"},
+		{"tcp6", "6", `\[::1\]`, "tcp_v6_rcv"},
+	} {
+		t.Run(tc.network, func(t *testing.T) {
+			ns := netnstest.New(t)
+			port, err := ns.FreePort(tc.network)
+			require.NoError(t, err)
+			const n = 5
+			c := start(t, "-netns", strconv.FormatUint(ns.Inode(), 10), "-count", strconv.Itoa(n), "-duration", "30s")
+			require.NoError(t, ns.ConnectClosed(tc.network, port, n))
+			stdout, stderr := c.wait(t)
+
+			drops := strings.Split(strings.TrimSuffix(stdout, "\n\n"), "\n\n")
+			require.Len(t, drops, n, stdout)
+			require.Equal(t, header, drops[0][:len(header)])
+			drops[0] = drops[0][len(header):]
+			line := regexp.MustCompile(`^\d\d:\d\d:\d\d \d+ +` + tc.ip + `  ` + tc.lo + `:\d+ +> ` + tc.lo + `:` +
+				strconv.Itoa(int(port)) + ` +NONE \(SYN\) NO_SOCKET\n    ` + tc.site + `\+0x[0-9a-f]+\n(    \S.*\n?)+$`)
+			for _, d := range drops {
+				require.Regexp(t, line, d)
+				require.NotContains(t, d, "bpf_")
+				require.NotContains(t, d, "kfree_skb")
+			}
+			require.Equal(t, "5 TCP drops counted, 5 shown\n", stderr)
+		})
+	}
+}
+
+// A storm against a low -rate: the command prints within the bound, says
+// the rest were suppressed, and the plugin's window, probing the same drops
+// at the same time, is still exact.
+func TestStormIsSampledAndCountedExactly(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	ns := netnstest.New(t)
+	netns := strconv.FormatUint(ns.Inode(), 10)
+	port, err := ns.FreePort("tcp4")
+	require.NoError(t, err)
+
+	plugin := tcpdrop.New()
+	plugin.Log = testutil.Logger{}
+	plugin.GroupBy = []string{"reason", "netns"}
+	require.NoError(t, plugin.Init())
+	acc := &testutil.Accumulator{}
+	require.NoError(t, plugin.Start(acc))
+	t.Cleanup(plugin.Stop)
+	require.NoError(t, plugin.Gather(acc))
+	acc.ClearMetrics()
+
+	const rate, drops = 100, 10000
+	c := start(t, "-netns", netns, "-rate", strconv.Itoa(rate), "-json", "-duration", "60s")
+	began := time.Now()
+	require.NoError(t, ns.ConnectClosed("tcp4", port, drops))
+	elapsed := time.Since(began)
+	time.Sleep(300 * time.Millisecond) // softirqs finish; the command reads its ring
+	require.NoError(t, c.cmd.Process.Signal(syscall.SIGINT))
+	stdout, stderr := c.wait(t)
+
+	var shown int
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	for dec.More() {
+		var e jsonEvent
+		require.NoError(t, dec.Decode(&e))
+		require.Equal(t, "NO_SOCKET", e.Reason)
+		require.Equal(t, "tcp_v4_rcv", e.Frame)
+		require.Equal(t, int(port), int(e.Dport))
+		shown++
+	}
+	// Each CPU: a full bucket (one second's worth) plus rate per second.
+	bound := runtime.NumCPU() * (rate + int(float64(rate)*elapsed.Seconds()) + 1)
+	require.LessOrEqual(t, shown, bound)
+	require.Positive(t, shown)
+	require.Equal(t, strconv.Itoa(drops)+" TCP drops counted, "+strconv.Itoa(shown)+" shown, "+
+		strconv.Itoa(drops-shown)+" suppressed by -rate "+strconv.Itoa(rate)+"\n", stderr)
+
+	require.NoError(t, plugin.Gather(acc))
+	var counted int64
+	for _, m := range acc.GetTelegrafMetrics() {
+		if m.Name() == "tcpdrop" && m.Tags()["netns"] == netns {
+			v, _ := m.GetField("drops")
+			counted += v.(int64)
+		}
+	}
+	require.Equal(t, int64(drops), counted, "the plugin's window is exact")
+}

@@ -1,0 +1,24 @@
+package drop
+
+import (
+	"net/netip"
+	"time"
+)
+
+// Event is one sampled drop. Src and Dst are the packet's, as on the wire:
+// for a received packet Src is the peer.
+type Event struct {
+	Time     time.Time
+	Src, Dst netip.AddrPort
+	Reason   uint32
+	Location uint64   // drop site, as Key.Location
+	Stack    []uint64 // return addresses, innermost first; empty if not taken
+	Netns    uint32
+	Ifindex  uint32
+	PID      uint32 // the task running when the packet was dropped
+	Comm     string
+	Bytes    uint32
+	State    uint8
+	Flags    uint8
+	Family   uint8
+}

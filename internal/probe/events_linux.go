@@ -1,0 +1,114 @@
+package probe
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"time"
+
+	"github.com/cilium/ebpf/ringbuf"
+	"golang.org/x/sys/unix"
+
+	"github.com/tcpdrop/tcpdrop/bpf"
+	"github.com/tcpdrop/tcpdrop/internal/drop"
+)
+
+// ErrNoSampling is returned by ReadEvents of a probe opened without it.
+var ErrNoSampling = errors.New("probe opened without sampling")
+
+// ReadEvents hands fn the sampled drops, one batch per poll, until the probe
+// is closed; then it returns nil. The probe submits events without waking
+// the reader (a wake-up costs more than counting a drop), so the ring is
+// read every poll, or earlier when it fills up. fn owns each batch.
+func (p *Probe) ReadEvents(poll time.Duration, fn func([]drop.Event)) error {
+	if p.events == nil {
+		return ErrNoSampling
+	}
+	var rec ringbuf.Record
+	for {
+		p.events.SetDeadline(time.Now().Add(poll))
+		clock := newClock()
+		var batch []drop.Event
+		for {
+			err := p.events.ReadInto(&rec)
+			if err == nil {
+				e, err := decode(rec.RawSample, clock)
+				if err != nil {
+					return err
+				}
+				batch = append(batch, e)
+				continue
+			}
+			if len(batch) > 0 {
+				fn(batch)
+			}
+			switch {
+			case errors.Is(err, os.ErrDeadlineExceeded):
+			case errors.Is(err, ringbuf.ErrClosed):
+				return nil
+			default:
+				return fmt.Errorf("read events: %w", err)
+			}
+			break
+		}
+	}
+}
+
+// clock converts the probe's CLOCK_MONOTONIC times to wall-clock time.
+type clock struct{ offset int64 }
+
+func newClock() clock {
+	var mono, real unix.Timespec
+	_ = unix.ClockGettime(unix.CLOCK_MONOTONIC, &mono)
+	_ = unix.ClockGettime(unix.CLOCK_REALTIME, &real)
+	return clock{offset: real.Nano() - mono.Nano()}
+}
+
+func (c clock) time(ns uint64) time.Time { return time.Unix(0, int64(ns)+c.offset) }
+
+func decode(raw []byte, c clock) (drop.Event, error) {
+	var e bpf.TcpdropDropEvent
+	if err := binary.Read(bytes.NewReader(raw), binary.NativeEndian, &e); err != nil {
+		return drop.Event{}, fmt.Errorf("decode event: %w", err)
+	}
+	ev := drop.Event{
+		Time:     c.time(e.TimeNs),
+		Src:      netip.AddrPortFrom(addr(e.Family, e.Saddr), e.Sport),
+		Dst:      netip.AddrPortFrom(addr(e.Family, e.Daddr), e.Dport),
+		Reason:   e.Reason,
+		Location: e.Location,
+		Netns:    e.Netns,
+		Ifindex:  e.Ifindex,
+		PID:      e.Pid,
+		Comm:     comm(e.Comm),
+		Bytes:    e.Bytes,
+		State:    e.State,
+		Flags:    e.Flags,
+		Family:   e.Family,
+	}
+	if n := int(e.StackBytes) / 8; n > 0 {
+		ev.Stack = append([]uint64(nil), e.Stack[:min(n, len(e.Stack))]...)
+	}
+	return ev, nil
+}
+
+func addr(family uint8, b [16]byte) netip.Addr {
+	if family == 4 {
+		return netip.AddrFrom4([4]byte(b[:4]))
+	}
+	return netip.AddrFrom16(b)
+}
+
+func comm(c [16]int8) string {
+	b := make([]byte, 0, len(c))
+	for _, ch := range c {
+		if ch == 0 {
+			break
+		}
+		b = append(b, byte(ch))
+	}
+	return string(b)
+}

@@ -1,0 +1,42 @@
+package probe
+
+import (
+	"math/bits"
+	"runtime"
+	"time"
+	"unsafe"
+
+	"github.com/tcpdrop/tcpdrop/bpf"
+)
+
+// bucket turns the rate and burst into bucket.h's terms: the nanoseconds one
+// event moves the bucket on, and how far ahead of now it may run.
+func (s Sampling) bucket() (interval, burst uint64) {
+	if s.Rate == 0 {
+		return 0, 0
+	}
+	// At least 1: an interval of 0 would mean sampling is off.
+	interval = max(uint64(time.Second)/uint64(s.Rate), 1)
+	n := s.Burst
+	if n == 0 {
+		n = s.Rate
+	}
+	return interval, interval * uint64(n-1)
+}
+
+// eventSize is the bytes one sampled drop takes in the ring.
+const eventSize = int(unsafe.Sizeof(bpf.TcpdropDropEvent{}))
+
+// ringSize holds half a second of events from every CPU at full rate, so a
+// reader polling every 100 ms, or woken when the ring is a quarter full,
+// loses none. Without sampling the ring is one page: the program still
+// names it.
+func ringSize(s Sampling) uint32 {
+	const page, least, most = 4096, 256 << 10, 64 << 20
+	if s.Rate == 0 {
+		return page
+	}
+	want := uint64(eventSize) * uint64(s.Rate) * uint64(runtime.NumCPU()) / 2
+	want = min(max(want, least), most)
+	return uint32(1) << bits.Len64(want-1)
+}

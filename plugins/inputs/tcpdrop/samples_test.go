@@ -1,0 +1,110 @@
+package tcpdrop
+
+import (
+	"io"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpdrop/tcpdrop/internal/drop"
+	"github.com/tcpdrop/tcpdrop/internal/kallsyms"
+)
+
+const testKallsyms = `ffffffff81000000 T bpf_trace_run4
+ffffffff81000100 T sk_skb_reason_drop
+ffffffff81a00000 T tcp_v4_rcv
+ffffffff81b00000 T ip_protocol_deliver_rcu
+ffffffff81c00000 T ip_local_deliver_finish
+ffffffffc0000000 t nft_do_chain	[nf_tables]
+ffffffffc0100000 t bpf_prog_1234_drop_btf_rx_sk	[bpf]
+`
+
+// sampleNames names reasons and drop sites like fakeNames, and stacks
+// through a real Namer over testKallsyms.
+type sampleNames struct {
+	fakeNames
+	namer *drop.Namer
+}
+
+func (s sampleNames) Stack(addrs []uint64) []kallsyms.Symbol { return s.namer.Stack(addrs) }
+
+func newSampleNames(t *testing.T, events []drop.Event) sampleNames {
+	syms := kallsyms.New(func() (io.ReadCloser, error) {
+		return io.NopCloser(strings.NewReader(testKallsyms)), nil
+	})
+	n := &drop.Namer{Symbols: syms}
+	require.NoError(t, n.PrepareEvents(events))
+	return sampleNames{fakeNames: names618, namer: n}
+}
+
+// A receive path as the probe records it, innermost first.
+var (
+	viaTCP = []uint64{0xffffffffc0100010, 0xffffffff81000020, 0xffffffff81000110,
+		0xffffffff81a00010, 0xffffffff81b00040, 0xffffffff81c00008}
+	viaTCPOtherOffsets = []uint64{0xffffffffc0100010, 0xffffffff81000020, 0xffffffff81000110,
+		0xffffffff81a00020, 0xffffffff81b00050, 0xffffffff81c00008}
+	viaNft = []uint64{0xffffffffc0100010, 0xffffffff81000020, 0xffffffff81000110,
+		0xffffffffc0000040, 0xffffffff81b00040}
+)
+
+func TestTopStacksFoldsAndRanks(t *testing.T) {
+	events := []drop.Event{
+		{Reason: 3, Location: 0xffffffff81a00010, Stack: viaTCP},
+		{Reason: 3, Location: 0xffffffff81a00020, Stack: viaTCPOtherOffsets},
+		{Reason: 3, Location: 0xffffffff81a00010, Stack: viaTCP},
+		{Reason: 12, Location: 0xffffffffc0001000, Stack: viaNft},
+		{Reason: 10, Location: 0xffffffff81a00010, Stack: viaTCP},
+		{Reason: 10, Location: 0xffffffff81a00010}, // no stack: left out
+	}
+	n := newSampleNames(t, events)
+	tcp := "ip_local_deliver_finish;ip_protocol_deliver_rcu;tcp_v4_rcv"
+	require.Equal(t, []stackSeries{
+		{reason: "NO_SOCKET", frame: "tcp_v4_rcv", stack: tcp, samples: 3},
+		{reason: "NETFILTER_DROP", frame: "nft_do_chain", stack: "ip_protocol_deliver_rcu;nft_do_chain [nf_tables]", samples: 1},
+		{reason: "TCP_CSUM", frame: "tcp_v4_rcv", stack: tcp, samples: 1},
+	}, topStacks(events, 10, n))
+	require.Len(t, topStacks(events, 2, n), 2)
+	require.Empty(t, topStacks(nil, 10, n))
+}
+
+func TestEventLine(t *testing.T) {
+	e := drop.Event{
+		Time:     time.Unix(1795545542, 0),
+		Src:      netip.MustParseAddrPort("[::1]:40000"),
+		Dst:      netip.MustParseAddrPort("[::1]:9"),
+		Reason:   3,
+		Location: 0xffffffff81a00010,
+		Stack:    viaTCP,
+		Netns:    4026532177,
+		Ifindex:  1,
+		PID:      4242,
+		Comm:     "curl",
+		Bytes:    80,
+		Flags:    0x02,
+		Family:   6,
+	}
+	n := newSampleNames(t, []drop.Event{e})
+	require.Equal(t, map[string]string{
+		"reason": "NO_SOCKET", "state": "NONE", "flags": "SYN", "frame": "tcp_v4_rcv", "family": "ipv6",
+	}, eventTags(e, n))
+	require.Equal(t, map[string]any{
+		"saddr": "::1", "sport": int64(40000), "daddr": "::1", "dport": int64(9),
+		"pid": int64(4242), "comm": "curl", "netns": int64(4026532177), "ifindex": int64(1), "bytes": int64(80),
+		"stack": "ip_local_deliver_finish+0x8;ip_protocol_deliver_rcu+0x40;tcp_v4_rcv+0x10",
+	}, eventFields(e, n))
+}
+
+func TestQueueShedsWhatDoesNotFit(t *testing.T) {
+	q := &queue{max: 3}
+	q.push(make([]drop.Event, 2))
+	q.push(make([]drop.Event, 2))
+	require.Equal(t, uint64(1), q.shedTotal())
+	require.Len(t, q.take(), 3)
+	require.Empty(t, q.take())
+	q.push(make([]drop.Event, 5))
+	require.Len(t, q.take(), 3)
+	require.Equal(t, uint64(3), q.shedTotal(), "cumulative")
+}
