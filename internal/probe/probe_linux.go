@@ -37,18 +37,6 @@ type Options struct {
 	Sampling Sampling
 }
 
-// Sampling decides which counted drops also cross to user space as events.
-// The counts stay exact whatever it drops.
-type Sampling struct {
-	// Rate is the events per second each CPU may send; 0 turns sampling off.
-	Rate uint32
-	// Burst is how many events a CPU may send at once after a quiet
-	// spell; 0 means Rate (one second's worth).
-	Burst uint32
-	// Stack takes the kernel stack of each sampled drop (about 3 µs).
-	Stack bool
-}
-
 // ReasonSlots bounds the reason values the kernel can filter
 // (REASON_SLOTS in bpf/tcpdrop.h).
 const ReasonSlots = 1024

@@ -9,6 +9,18 @@ import (
 	"github.com/tcpdrop/tcpdrop/bpf"
 )
 
+// Sampling decides which counted drops also cross to user space as events.
+// The counts stay exact whatever it drops.
+type Sampling struct {
+	// Rate is the events per second each CPU may send; 0 turns sampling off.
+	Rate uint32
+	// Burst is how many events a CPU may send at once after a quiet
+	// spell; 0 means Rate (one second's worth).
+	Burst uint32
+	// Stack takes the kernel stack of each sampled drop (about 3 µs).
+	Stack bool
+}
+
 // bucket turns the rate and burst into bucket.h's terms: the nanoseconds one
 // event moves the bucket on, and how far ahead of now it may run.
 func (s Sampling) bucket() (interval, burst uint64) {
