@@ -2,6 +2,8 @@ package tcpdrop
 
 import (
 	"cmp"
+	"fmt"
+	"hash/fnv"
 	"slices"
 
 	"github.com/tcpdrop/tcpdrop/internal/drop"
@@ -44,8 +46,14 @@ func topStacks(events []drop.Event, k int, n sampleNamer) []stackSeries {
 	return out[:min(k, len(out))]
 }
 
+// tags include a hash of the stack: lines of one window share a timestamp,
+// and a database keeps one point per series and time, so stacks with the
+// same reason and frame need a tag of their own. The hash is also what
+// sums one stack's samples over many windows.
 func (s stackSeries) tags() map[string]string {
-	return map[string]string{"reason": s.reason, "frame": s.frame}
+	h := fnv.New64a()
+	h.Write([]byte(s.stack))
+	return map[string]string{"reason": s.reason, "frame": s.frame, "stack_id": fmt.Sprintf("%016x", h.Sum64())}
 }
 
 func (s stackSeries) fields() map[string]any {

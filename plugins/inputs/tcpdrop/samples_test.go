@@ -67,6 +67,15 @@ func TestTopStacksFoldsAndRanks(t *testing.T) {
 		{reason: "TCP_CSUM", frame: "tcp_v4_rcv", stack: tcp, samples: 1},
 	}, topStacks(events, 10, n))
 	require.Len(t, topStacks(events, 2, n), 2)
+
+	// One window's lines share a timestamp, so each stack needs a series
+	// of its own: the id follows the stack alone.
+	top := topStacks(events, 10, n)
+	for _, s := range top {
+		require.Regexp(t, `^[0-9a-f]{16}$`, s.tags()["stack_id"])
+	}
+	require.Equal(t, top[0].tags()["stack_id"], top[2].tags()["stack_id"], "the same stack")
+	require.NotEqual(t, top[0].tags()["stack_id"], top[1].tags()["stack_id"], "another stack")
 	require.Empty(t, topStacks(nil, 10, n))
 }
 

@@ -1,0 +1,123 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpdrop/tcpdrop/internal/netnstest"
+)
+
+// panel is what the test reads of a Grafana panel; rows nest panels.
+type panel struct {
+	Title   string `json:"title"`
+	Targets []struct {
+		RefID    string `json:"refId"`
+		RawQuery bool   `json:"rawQuery"`
+		Query    string `json:"query"`
+	} `json:"targets"`
+	Panels []panel `json:"panels"`
+}
+
+// dashboardQueries returns every InfluxQL statement of the dashboard, by
+// the panel or variable it belongs to.
+func dashboardQueries(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "dashboards", "tcpdrop.json"))
+	require.NoError(t, err)
+	var dash struct {
+		Templating struct {
+			List []struct {
+				Name  string `json:"name"`
+				Query string `json:"query"`
+			} `json:"list"`
+		} `json:"templating"`
+		Panels []panel `json:"panels"`
+	}
+	require.NoError(t, json.Unmarshal(b, &dash))
+	queries := map[string]string{}
+	var walk func([]panel)
+	walk = func(panels []panel) {
+		for _, p := range panels {
+			for _, tg := range p.Targets {
+				// A query built in Grafana's editor would not be run here.
+				require.True(t, tg.RawQuery, "panel %q target %s: raw InfluxQL", p.Title, tg.RefID)
+				queries[p.Title+"/"+tg.RefID] = tg.Query
+			}
+			walk(p.Panels)
+		}
+	}
+	walk(dash.Panels)
+	for _, v := range dash.Templating.List {
+		queries["$"+v.Name] = v.Query
+	}
+	return queries
+}
+
+// Every query of the dashboard returns data from an InfluxDB that Telegraf
+// filled with the plugin's defaults, as a user would install it. Grafana's
+// macros are expanded as Grafana does: $timeFilter to a time range in ms,
+// $__interval to a duration, $host to a regex-escaped host name.
+func TestDashboardQueriesReturnData(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	queries := dashboardQueries(t)
+	require.NotEmpty(t, queries)
+	from := time.Now().Add(-time.Minute)
+	s := startStack(t, requireTools(t), "")
+	s.tg.waitCounting(t, 1)
+
+	ns := netnstest.New(t)
+	connectClosed(t, ns, "tcp4", 200)
+	connectClosed(t, ns, "tcp6", 200)
+	// tcpdrop_stack comes from sampled drops, the last to arrive.
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		n, err := s.db.scalar(`SELECT count("samples") FROM "tcpdrop_stack"`)
+		require.NoError(c, err)
+		require.Positive(c, n)
+	}, waitLimit, 100*time.Millisecond, "tcpdrop_stack in InfluxDB")
+
+	host, err := os.Hostname()
+	require.NoError(t, err)
+	macros := strings.NewReplacer(
+		"$timeFilter", fmt.Sprintf("time >= %dms and time <= %dms", from.UnixMilli(), time.Now().Add(time.Minute).UnixMilli()),
+		"$__interval", "1s",
+		"$host", regexp.QuoteMeta(host),
+	)
+	for _, name := range slices.Sorted(maps.Keys(queries)) {
+		q := queries[name]
+		t.Run(name, func(t *testing.T) {
+			q := macros.Replace(q)
+			require.NotRegexp(t, `\$[\w{]`, q, "a variable or macro the test does not expand")
+			result, err := s.db.query(q)
+			require.NoError(t, err)
+			require.NotEmpty(t, result, "%s: no series", q)
+			// Every column has a value somewhere: a misspelt field
+			// would come back as a column of nulls.
+			for _, sr := range result {
+				for i, col := range sr.Columns {
+					require.True(t, hasValue(sr.Values, i), "%s: column %q of %s has no value", q, col, sr.Name)
+				}
+			}
+		})
+	}
+}
+
+// hasValue reports whether any row has a value in column i.
+func hasValue(rows [][]any, i int) bool {
+	for _, r := range rows {
+		if i < len(r) && r[i] != nil {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,11 @@
+// Package e2e tests tcpdrop the way users run it: a real Telegraf starts
+// telegraf-tcpdrop through inputs.execd, configured with the repository's
+// sample.conf, and writes to a real InfluxDB; the tests compare what lands
+// in the database with the drops they caused in their own network
+// namespaces, and run every query of the Grafana dashboard against it.
+//
+// `make test` builds Telegraf into .cache/ (make telegraf) and names it in
+// TCPDROP_TELEGRAF; influxd comes from Debian's influxdb package (make
+// deps). Without them the tests skip, or fail under
+// TCPDROP_REQUIRE_PRIVILEGED=1 as in CI.
+package e2e
