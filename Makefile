@@ -12,7 +12,9 @@ all: build
 # (after apt-get update, which the README's command and .ci/run run first).
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		clang-19 llvm-19 libbpf-dev nftables iproute2 util-linux git ca-certificates
+		clang-19 llvm-19 libbpf-dev nftables iproute2 util-linux git ca-certificates \
+		qemu-system-x86 busybox-static bpftrace \
+		influxdb libcap2-bin
 
 # Regenerates the probe's object and Go bindings (needs clang-19).
 generate:
@@ -25,9 +27,33 @@ check-generated: generate
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/...
 
+# Telegraf for the end-to-end tests (e2e/): only the plugins they use, built
+# with go install outside our module (go.mod stays ours), cached in .cache/.
+TELEGRAF_VERSION := 1.37.2
+TELEGRAF := .cache/telegraf/$(TELEGRAF_VERSION)/telegraf
+.PHONY: telegraf
+telegraf: $(TELEGRAF)
+$(TELEGRAF):
+	GOBIN=$(CURDIR)/$(@D) GOMODCACHE=$(CURDIR)/.cache/telegraf/mod GOCACHE=$(CURDIR)/.cache/telegraf/build CGO_ENABLED=0 \
+		$(GO) install -modcacherw -trimpath -tags custom,inputs.execd,outputs.influxdb,outputs.file \
+		-ldflags "-X github.com/influxdata/telegraf/internal.Version=$(TELEGRAF_VERSION)" \
+		github.com/influxdata/telegraf/cmd/telegraf@v$(TELEGRAF_VERSION)
+
 # Everything, the privileged tests included (run as root).
-test:
-	$(GO) test -count=1 ./...
+test: $(TELEGRAF)
+	TCPDROP_TELEGRAF=$(CURDIR)/$(TELEGRAF) $(GO) test -count=1 ./...
+
+# The privileged tests on this kernel and on Debian's 6.1 under QEMU, with a
+# per-kernel, per-attach-mode table (see kernels/run; caches in .cache/).
+.PHONY: test-kernels
+test-kernels:
+	GO=$(GO) bash kernels/run
+
+# The drop-storm benchmark (root, 2+ CPUs, bpftrace from deps): every tracer
+# configuration against none, about 6 minutes; writes docs/benchmarks.md.
+.PHONY: bench
+bench: build
+	CGO_ENABLED=0 $(GO) run ./bench -bin $(BIN) -out docs/benchmarks.md
 
 # Only what needs no privileges.
 unit-test:

@@ -1,5 +1,6 @@
-// Package netnstest gives privileged integration tests a private network
-// namespace in which they can cause exact, countable TCP drops.
+// Package netnstest gives privileged integration tests, and the drop-storm
+// benchmark (bench/), a private network namespace in which they can cause
+// exact, countable TCP drops.
 //
 // Every namespace is unnamed and owned by one locked OS thread: when the
 // test's cleanup stops that thread, the namespace has no task left and the

@@ -40,6 +40,17 @@ type request struct {
 // teardown with t.Cleanup. It fails t if anything goes wrong.
 func New(t testing.TB) *NS {
 	t.Helper()
+	n, err := Open()
+	if err != nil {
+		t.Fatalf("netnstest: %v", err)
+	}
+	t.Cleanup(n.Close)
+	return n
+}
+
+// Open is New for programs that are not tests, such as the benchmark: the
+// caller must Close the namespace.
+func Open() (*NS, error) {
 	n := &NS{
 		pid:     os.Getpid(),
 		reqs:    make(chan request),
@@ -51,10 +62,9 @@ func New(t testing.TB) *NS {
 	go n.start(ready)
 	if err := <-ready; err != nil {
 		<-n.exited
-		t.Fatalf("netnstest: new namespace: %v", err)
+		return nil, fmt.Errorf("new namespace: %w", err)
 	}
-	t.Cleanup(n.close)
-	return n
+	return n, nil
 }
 
 // start locks the goroutine to a thread other than the process's main
@@ -183,7 +193,7 @@ func (n *NS) nsPath() string {
 	return fmt.Sprintf("/proc/%d/task/%d/ns/net", n.pid, n.tid)
 }
 
-// track makes close release c, so sockets cannot keep the namespace alive.
+// track makes Close release c, so sockets cannot keep the namespace alive.
 func (n *NS) track(c func() error) {
 	n.mu.Lock()
 	closed := n.closed
@@ -196,8 +206,9 @@ func (n *NS) track(c func() error) {
 	}
 }
 
-// close releases sockets, stops the thread and waits until it is gone.
-func (n *NS) close() {
+// Close releases sockets, stops the thread and waits until it is gone.
+// Later calls do nothing.
+func (n *NS) Close() {
 	n.mu.Lock()
 	if n.closed {
 		n.mu.Unlock()

@@ -32,24 +32,44 @@ type Segment struct {
 	// BadChecksum sends a checksum that is off by one bit, so the kernel
 	// drops the segment with reason TCP_CSUM and counts InCsumErrors.
 	BadChecksum bool
+	// BeforeTCP puts IPv4 options (four NOPs' worth) or an IPv6 hop-by-hop
+	// header between the IP and the TCP header, where a parser that
+	// assumes neither finds no TCP header.
+	BeforeTCP bool
 }
+
+// beforeTCP is what Segment.BeforeTCP inserts: IPv4 options NOP, NOP, NOP,
+// end; an IPv6 hop-by-hop header (next: TCP) padded with PadN.
+var (
+	ipv4Options  = []byte{1, 1, 1, 0}
+	ipv6HopByHop = []byte{unix.IPPROTO_TCP, 0, 1, 4, 0, 0, 0, 0}
+)
 
 // packet returns the whole IP packet for seg. fam is unix.AF_INET or
 // unix.AF_INET6; source and destination are both loopback.
 func (seg Segment) packet(fam int) []byte {
-	var ipHdr, src, dst []byte
+	var ipHdr, src, dst, extra []byte
 	if fam == unix.AF_INET6 {
+		if seg.BeforeTCP {
+			extra = ipv6HopByHop
+		}
 		ipHdr = make([]byte, ipv6HeaderLen)
 		binary.BigEndian.PutUint32(ipHdr[0:], 6<<28)
-		binary.BigEndian.PutUint16(ipHdr[4:], tcpHeaderLen) // payload length
-		ipHdr[6] = unix.IPPROTO_TCP                         // next header
-		ipHdr[7] = 64                                       // hop limit
-		ipHdr[23], ipHdr[39] = 1, 1                         // ::1 -> ::1
+		binary.BigEndian.PutUint16(ipHdr[4:], uint16(len(extra)+tcpHeaderLen)) // payload length
+		ipHdr[6] = unix.IPPROTO_TCP                                            // next header
+		if seg.BeforeTCP {
+			ipHdr[6] = 0 // hop-by-hop
+		}
+		ipHdr[7] = 64               // hop limit
+		ipHdr[23], ipHdr[39] = 1, 1 // ::1 -> ::1
 		src, dst = ipHdr[8:24], ipHdr[24:40]
 	} else {
+		if seg.BeforeTCP {
+			extra = ipv4Options
+		}
 		ipHdr = make([]byte, ipv4HeaderLen)
-		ipHdr[0] = 4<<4 | ipv4HeaderLen/4
-		binary.BigEndian.PutUint16(ipHdr[2:], ipv4HeaderLen+tcpHeaderLen)
+		ipHdr[0] = 4<<4 | byte(ipv4HeaderLen+len(extra))/4
+		binary.BigEndian.PutUint16(ipHdr[2:], uint16(ipv4HeaderLen+len(extra)+tcpHeaderLen))
 		binary.BigEndian.PutUint16(ipHdr[6:], 0x4000) // DF
 		ipHdr[8] = 64                                 // TTL
 		ipHdr[9] = unix.IPPROTO_TCP
@@ -72,7 +92,7 @@ func (seg Segment) packet(fam int) []byte {
 		sum ^= 1
 	}
 	binary.BigEndian.PutUint16(tcp[16:], sum)
-	return append(ipHdr, tcp...)
+	return append(append(ipHdr, extra...), tcp...)
 }
 
 // tcpChecksum is the RFC 793 / RFC 8200 checksum of a TCP segment whose

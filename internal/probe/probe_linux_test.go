@@ -129,6 +129,24 @@ func TestForcedRxSkLoadsOnlyWhereTheKernelHasIt(t *testing.T) {
 	require.Nil(t, p)
 }
 
+// Auto falls back quietly, so a program that stops loading in the best
+// mode would go unnoticed: with every option on, auto must pick the best
+// mode the kernel has.
+func TestAutoPicksTheBestMode(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	want := ModeTracepoint
+	switch {
+	case netnstest.KernelAtLeast(t, 6, 11):
+		want = ModeBTFRxSk
+	case netnstest.KernelAtLeast(t, 5, 17):
+		want = ModeBTF
+	}
+	p := open(t, Options{Mode: ModeAuto, Dims: drop.DimReason | drop.DimState | drop.DimFlags | drop.DimFrame |
+		drop.DimFamily | drop.DimNetns | drop.DimLocalPort, MaxKeys: 16, Exclude: []uint32{reasonValue(t, "NO_SOCKET")},
+		Family: 4, Port: 1, Netns: 1, Sampling: Sampling{Rate: 100, Stack: true}})
+	require.Equal(t, want, p.Mode(), "skipped: %v", p.Skipped())
+}
+
 func TestCloseIsIdempotent(t *testing.T) {
 	netnstest.RequirePrivileges(t)
 	p, err := Open(Options{Mode: ModeAuto, Dims: drop.DimReason, MaxKeys: 16})
@@ -150,4 +168,25 @@ func TestNoReasonReportsReasonUnavailable(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, ns.ConnectClosed("tcp4", port, 9))
 	require.Equal(t, map[uint32]uint64{drop.ReasonUnavailable: 9}, netnsDrops(t, p, ns))
+}
+
+// TCP behind IPv4 options or an IPv6 extension header is not where the
+// probe's first read looks: it must follow the header lengths. The port
+// filter proves the ports were read from the right place.
+func TestHeadersBeforeTCP(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	for _, network := range []string{"tcp4", "tcp6"} {
+		t.Run(network, func(t *testing.T) {
+			ns := netnstest.New(t)
+			port, err := ns.FreePort(network)
+			require.NoError(t, err)
+			p := open(t, Options{Mode: ModeAuto, Dims: drop.DimReason | drop.DimNetns, MaxKeys: 16, Port: port})
+			_, err = p.Window()
+			require.NoError(t, err)
+			seg := netnstest.Segment{Network: network, SrcPort: port + 1, DstPort: port, Seq: 1,
+				Flags: netnstest.SYN, Window: 1024, BadChecksum: true, BeforeTCP: true}
+			require.NoError(t, ns.SendRaw(seg, 6))
+			require.Equal(t, map[uint32]uint64{reasonValue(t, "TCP_CSUM"): 6}, netnsDrops(t, p, ns))
+		})
+	}
 }

@@ -1,0 +1,164 @@
+// Command bench measures what tracing TCP drops costs while the kernel drops
+// as fast as one CPU can: a generator pinned to CPU 0 floods a fresh network
+// namespace with bad-checksum SYNs on loopback, each one TCP_CSUM drop in
+// the generator's own softirq, while the tracer under test runs on CPU 1.
+// Every configuration, no tracer included, runs in every round, and the
+// table in docs/benchmarks.md gives medians over the rounds.
+//
+// It needs root, at least two CPUs, bpftrace, and the binaries of make build.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/tcpdrop/tcpdrop/internal/reasons"
+)
+
+// CPUs of the storm and of everything else, the tracers and this program.
+const (
+	stormCPU  = 0
+	tracerCPU = 1
+)
+
+func main() {
+	var o options
+	flag.DurationVar(&o.storm, "storm", 6*time.Second, "length of one storm")
+	flag.IntVar(&o.rounds, "rounds", 7, "rounds; each runs every configuration once")
+	flag.StringVar(&o.bin, "bin", "bin", "directory with telegraf-tcpdrop and tcpdrop")
+	flag.StringVar(&o.out, "out", "docs/benchmarks.md", "report to write (its Reading section is kept)")
+	only := flag.String("only", "", "comma-separated configuration keys to run (default all): "+strings.Join(configKeys(), ","))
+	flag.Parse()
+	if *only != "" {
+		o.only = strings.Split(*only, ",")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	storm  time.Duration
+	rounds int
+	bin    string
+	out    string
+	only   []string
+}
+
+func run(ctx context.Context, o options) error {
+	if o.rounds < 1 || o.storm <= 0 {
+		return errors.New("rounds and storm must be positive")
+	}
+	selected, err := selectConfigs(o.only)
+	if err != nil {
+		return err
+	}
+	// Fails at once if bpftrace is missing.
+	m, err := describeMachine()
+	if err != nil {
+		return err
+	}
+	if _, err := exec.LookPath("taskset"); err != nil {
+		return err
+	}
+	if err := pinProcess(tracerCPU); err != nil {
+		return err
+	}
+	dec, err := reasons.NewKernel()
+	if err != nil {
+		return err
+	}
+	csum, ok := dec.Value("TCP_CSUM")
+	if !ok {
+		return errors.New("kernel has no TCP_CSUM drop reason")
+	}
+	tmp, err := os.MkdirTemp(memDir(), "tcpdrop-bench-")
+	if err != nil {
+		return fmt.Errorf("temp dir: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	ksoftirqd, err := findKsoftirqd(stormCPU)
+	if err != nil {
+		return err
+	}
+	e := env{bin: o.bin, tmp: tmp, csumReason: csum, ksoftirqd: ksoftirqd}
+
+	results := newResults(selected)
+	var failed []error
+	for round := range o.rounds {
+		// A different order each round, so that slow drift of the machine
+		// does not always hit the same configuration.
+		for i := range selected {
+			c := selected[(i+round)%len(selected)]
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			s, err := runOnce(ctx, e, c, o.storm)
+			if err != nil {
+				err = fmt.Errorf("round %d, %s: %w", round+1, c.key, err)
+				fmt.Fprintln(os.Stderr, "bench:", err)
+				failed = append(failed, err)
+				results.fail(c.key, err)
+				continue
+			}
+			fmt.Fprintf(os.Stderr, "bench: round %d/%d %-14s %s\n", round+1, o.rounds, c.key, s)
+			results.add(c.key, round, s)
+		}
+	}
+	if err := writeReport(o.out, report{machine: m, when: time.Now(), storm: o.storm, rounds: o.rounds, configs: selected, results: results}); err != nil {
+		return err
+	}
+	fmt.Fprintln(os.Stderr, "bench: wrote", o.out)
+	return errors.Join(failed...)
+}
+
+// memDir is where tracers' output goes: in memory if the machine has a
+// tmpfs at /dev/shm, so writing it costs them no more than a copy.
+func memDir() string {
+	var st unix.Statfs_t
+	if err := unix.Statfs("/dev/shm", &st); err == nil && st.Type == unix.TMPFS_MAGIC {
+		return "/dev/shm"
+	}
+	return ""
+}
+
+// pinProcess moves every thread of this process to cpu. Threads created
+// later inherit it, children too; the storm thread pins itself elsewhere.
+func pinProcess(cpu int) error {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return fmt.Errorf("get affinity: %w", err)
+	}
+	if !set.IsSet(stormCPU) || !set.IsSet(tracerCPU) {
+		return fmt.Errorf("need CPUs %d and %d, may use %d CPUs", stormCPU, tracerCPU, set.Count())
+	}
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		return fmt.Errorf("list threads: %w", err)
+	}
+	set.Zero()
+	set.Set(cpu)
+	for _, t := range tasks {
+		var tid int
+		if _, err := fmt.Sscan(t.Name(), &tid); err != nil {
+			return fmt.Errorf("thread %q: %w", t.Name(), err)
+		}
+		if err := unix.SchedSetaffinity(tid, &set); err != nil && !errors.Is(err, unix.ESRCH) {
+			return fmt.Errorf("pin thread %d: %w", tid, err)
+		}
+	}
+	return nil
+}
