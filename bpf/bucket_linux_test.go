@@ -12,11 +12,15 @@ import (
 
 // bucketArgs is struct bucket_args of bucket_test.c.
 type bucketArgs struct {
-	Tat, Now, Interval, Burst uint64
+	Tat, Now        uint64 // struct bucket
+	Unread, _       uint32
+	Clock           uint64
+	Interval, Burst uint64
+	Every, Reads    uint32
 }
 
-// takeToken runs bucket.h's take_token in the kernel once.
-func takeToken(t *testing.T, prog *ebpf.Program, args *bucketArgs) bool {
+// drop runs bucket.h for one drop in the kernel.
+func drop(t *testing.T, prog *ebpf.Program, args *bucketArgs) bool {
 	t.Helper()
 	var out bucketArgs
 	ret, err := prog.Run(&ebpf.RunOptions{Context: *args, ContextOut: &out})
@@ -33,27 +37,28 @@ func loadBucket(t *testing.T) *ebpf.Program {
 	return objs.RunTakeToken
 }
 
+const interval = uint64(10 * time.Millisecond) // 100 per second
+
 func TestTakeTokenBurstThenRate(t *testing.T) {
 	prog := loadBucket(t)
-	const interval = uint64(10 * time.Millisecond) // 100 per second
-	args := bucketArgs{Now: uint64(time.Hour), Interval: interval, Burst: 4 * interval}
+	args := bucketArgs{Clock: uint64(time.Hour), Interval: interval, Burst: 4 * interval, Every: 1}
 
 	// A bucket never used (tat 0) is full: burst/interval + 1 at once.
 	for i := range 5 {
-		require.True(t, takeToken(t, prog, &args), "sample %d of the burst", i)
+		require.True(t, drop(t, prog, &args), "sample %d of the burst", i)
 	}
-	require.False(t, takeToken(t, prog, &args), "bucket empty")
+	require.False(t, drop(t, prog, &args), "bucket empty")
 	require.Equal(t, uint64(time.Hour)+5*interval, args.Tat, "a refusal leaves the state alone")
 
 	// One interval later, exactly one more token.
-	args.Now += interval
-	require.True(t, takeToken(t, prog, &args))
-	require.False(t, takeToken(t, prog, &args))
+	args.Clock += interval
+	require.True(t, drop(t, prog, &args))
+	require.False(t, drop(t, prog, &args))
 
 	// Idle time refills only up to the burst.
-	args.Now += uint64(time.Minute)
+	args.Clock += uint64(time.Minute)
 	n := 0
-	for takeToken(t, prog, &args) {
+	for drop(t, prog, &args) {
 		n++
 	}
 	require.Equal(t, 5, n)
@@ -62,30 +67,45 @@ func TestTakeTokenBurstThenRate(t *testing.T) {
 func TestTakeTokenLongRunStaysWithinRate(t *testing.T) {
 	prog := loadBucket(t)
 	const (
-		interval = uint64(10 * time.Millisecond)
-		step     = uint64(time.Millisecond) // a drop every ms: 10 per token
-		drops    = 5000
+		step  = uint64(time.Millisecond) // a drop every ms: 10 per token
+		drops = 5000
 	)
-	args := bucketArgs{Now: uint64(time.Hour), Interval: interval, Burst: 9 * interval}
-	allowed := 0
-	for range drops {
-		if takeToken(t, prog, &args) {
-			allowed++
+	for _, every := range []uint32{1, 8} {
+		args := bucketArgs{Clock: uint64(time.Hour), Interval: interval, Burst: 9 * interval, Every: every}
+		allowed := 0
+		for range drops {
+			if drop(t, prog, &args) {
+				allowed++
+			}
+			args.Clock += step
 		}
-		args.Now += step
+		// 5 s at 100/s plus a burst of 10: every token spent, none
+		// invented, whether or not drops share clock reads.
+		span := drops * step / interval
+		require.GreaterOrEqual(t, uint64(allowed), span-uint64(every), "every %d", every)
+		require.LessOrEqual(t, uint64(allowed), span+10, "every %d", every)
+		require.Equal(t, uint32(drops/every), args.Reads, "one clock read per %d drops", every)
 	}
-	// 5 s at 100/s plus a burst of 10: every token spent, none invented.
-	span := drops * step / interval
-	require.GreaterOrEqual(t, uint64(allowed), span)
-	require.LessOrEqual(t, uint64(allowed), span+10)
+}
+
+// A CPU that drops rarely uses a stale clock between reads; with every no
+// more than the burst it is still never refused.
+func TestTakeTokenStaleClockNeverRefusesARareDrop(t *testing.T) {
+	prog := loadBucket(t)
+	args := bucketArgs{Clock: uint64(time.Hour), Interval: interval, Burst: 3 * interval, Every: 4}
+	for i := range 40 {
+		require.True(t, drop(t, prog, &args), "drop %d, an hour after the one before", i)
+		args.Clock += uint64(time.Hour)
+	}
+	require.Equal(t, uint32(10), args.Reads)
 }
 
 func TestTakeTokenNoBurst(t *testing.T) {
 	prog := loadBucket(t)
-	args := bucketArgs{Now: 1000, Interval: 100}
-	require.True(t, takeToken(t, prog, &args))
-	args.Now += 99
-	require.False(t, takeToken(t, prog, &args), "before the interval is over")
-	args.Now++
-	require.True(t, takeToken(t, prog, &args), "when the interval is over")
+	args := bucketArgs{Clock: 1000, Interval: 100, Every: 1}
+	require.True(t, drop(t, prog, &args))
+	args.Clock += 99
+	require.False(t, drop(t, prog, &args), "before the interval is over")
+	args.Clock++
+	require.True(t, drop(t, prog, &args), "when the interval is over")
 }

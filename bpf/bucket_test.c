@@ -1,7 +1,7 @@
 //go:build ignore
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* Runs bucket.h's take_token on arguments from a test, so the arithmetic the
- * probe uses is tested as the kernel executes it, not a Go copy of it. */
+/* Runs bucket.h on arguments from a test, so the arithmetic the probe uses
+ * is tested as the kernel executes it, not a Go copy of it. */
 
 #include "kernel.h"
 #include <bpf/bpf_helpers.h>
@@ -10,18 +10,21 @@
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 struct bucket_args {
-	__u64 tat;
-	__u64 now;
+	struct bucket b;
+	__u64 clock;    /* what the clock reads if read */
 	__u64 interval;
 	__u64 burst;
+	__u32 every;
+	__u32 reads;    /* clock reads so far */
 };
 
+/* One drop, as the probe's sample() takes it. */
 SEC("syscall")
 int run_take_token(struct bucket_args *args)
 {
-	__u64 tat = args->tat;
-	bool ok = take_token(&tat, args->now, args->interval, args->burst);
-
-	args->tat = tat;
-	return ok;
+	if (clock_due(&args->b, args->every)) {
+		args->b.now = args->clock;
+		args->reads++;
+	}
+	return take_token(&args->b, args->interval, args->burst);
 }

@@ -28,6 +28,7 @@ const volatile bool no_reason = false;
 /* Sampling: 0 turns it off, and the verifier then prunes all of it. */
 const volatile __u64 sample_interval_ns = 0;
 const volatile __u64 sample_burst_ns = 0;
+const volatile __u32 sample_clock_every = 1; /* see clock_due */
 const volatile bool sample_stack = true;
 /* Waking the reader per event costs about ten times counting the drop, so
  * events are submitted without a wake-up and read by a timed poll; only a
@@ -74,8 +75,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
-} bucket SEC(".maps");
+	__type(value, struct bucket);
+} buckets SEC(".maps");
 
 /* READ(direct, p, a, b) is p->a->b. tp_btf programs know their arguments'
  * kernel types, so the verifier lets them load fields directly (a fault
@@ -307,14 +308,17 @@ static __always_inline void sample(void *ctx, struct sk_buff *skb, struct sock *
 				   struct packet *pkt, struct drop_key *key, bool direct)
 {
 	__u32 zero = 0;
-	/* Not the cheaper coarse clock: tracing programs may not call it. */
-	__u64 now = bpf_ktime_get_ns();
-	__u64 *tat = bpf_map_lookup_elem(&bucket, &zero);
+	struct bucket *b = bpf_map_lookup_elem(&buckets, &zero);
 	struct drop_event *e;
 	__u32 len = pkt->family == 4 ? 4 : 16;
 	__u32 off = pkt->family == 4 ? 12 : 8;
 
-	if (!tat || !take_token(tat, now, sample_interval_ns, sample_burst_ns)) {
+	if (!b)
+		return;
+	/* Not the cheaper coarse clock: tracing programs may not call it. */
+	if (clock_due(b, sample_clock_every))
+		b->now = bpf_ktime_get_ns();
+	if (!take_token(b, sample_interval_ns, sample_burst_ns)) {
 		stat_inc(STAT_SUPPRESSED);
 		return;
 	}
@@ -323,7 +327,7 @@ static __always_inline void sample(void *ctx, struct sk_buff *skb, struct sock *
 		stat_inc(STAT_LOST);
 		return;
 	}
-	e->time_ns = now;
+	e->time_ns = bpf_ktime_get_ns();
 	e->location = key->location;
 	e->stack_bytes = sample_stack ? bpf_get_stack(ctx, e->stack, sizeof(e->stack), 0) : 0;
 	e->reason = key->reason;

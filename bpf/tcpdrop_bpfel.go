@@ -13,6 +13,14 @@ import (
 	"github.com/cilium/ebpf"
 )
 
+type TcpdropBucket struct {
+	_      structs.HostLayout
+	Tat    uint64
+	Now    uint64
+	Unread uint32
+	Pad    uint32
+}
+
 type TcpdropDimension uint32
 
 const (
@@ -87,7 +95,7 @@ const (
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
-	TcpdropMapBucket           = "bucket"
+	TcpdropMapBuckets          = "buckets"
 	TcpdropMapCountsA          = "counts_a"
 	TcpdropMapCountsB          = "counts_b"
 	TcpdropMapEvents           = "events"
@@ -104,6 +112,7 @@ const (
 	TcpdropVarNoReason         = "no_reason"
 	TcpdropVarReasonBits       = "reason_bits"
 	TcpdropVarSampleBurstNs    = "sample_burst_ns"
+	TcpdropVarSampleClockEvery = "sample_clock_every"
 	TcpdropVarSampleIntervalNs = "sample_interval_ns"
 	TcpdropVarSampleStack      = "sample_stack"
 	TcpdropVarUnusedDropEvent  = "unused_drop_event"
@@ -161,7 +170,7 @@ type TcpdropProgramSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type TcpdropMapSpecs struct {
-	Bucket  *ebpf.MapSpec `ebpf:"bucket"`
+	Buckets *ebpf.MapSpec `ebpf:"buckets"`
 	CountsA *ebpf.MapSpec `ebpf:"counts_a"`
 	CountsB *ebpf.MapSpec `ebpf:"counts_b"`
 	Events  *ebpf.MapSpec `ebpf:"events"`
@@ -181,6 +190,7 @@ type TcpdropVariableSpecs struct {
 	NoReason         *ebpf.VariableSpec `ebpf:"no_reason"`
 	ReasonBits       *ebpf.VariableSpec `ebpf:"reason_bits"`
 	SampleBurstNs    *ebpf.VariableSpec `ebpf:"sample_burst_ns"`
+	SampleClockEvery *ebpf.VariableSpec `ebpf:"sample_clock_every"`
 	SampleIntervalNs *ebpf.VariableSpec `ebpf:"sample_interval_ns"`
 	SampleStack      *ebpf.VariableSpec `ebpf:"sample_stack"`
 	UnusedDropEvent  *ebpf.VariableSpec `ebpf:"unused_drop_event"`
@@ -207,7 +217,7 @@ func (o *TcpdropObjects) Close() error {
 //
 // It can be passed to LoadTcpdropObjects or ebpf.CollectionSpec.LoadAndAssign.
 type TcpdropMaps struct {
-	Bucket  *ebpf.Map `ebpf:"bucket"`
+	Buckets *ebpf.Map `ebpf:"buckets"`
 	CountsA *ebpf.Map `ebpf:"counts_a"`
 	CountsB *ebpf.Map `ebpf:"counts_b"`
 	Events  *ebpf.Map `ebpf:"events"`
@@ -217,7 +227,7 @@ type TcpdropMaps struct {
 
 func (m *TcpdropMaps) Close() error {
 	return _TcpdropClose(
-		m.Bucket,
+		m.Buckets,
 		m.CountsA,
 		m.CountsB,
 		m.Events,
@@ -238,6 +248,7 @@ type TcpdropVariables struct {
 	NoReason         *ebpf.Variable `ebpf:"no_reason"`
 	ReasonBits       *ebpf.Variable `ebpf:"reason_bits"`
 	SampleBurstNs    *ebpf.Variable `ebpf:"sample_burst_ns"`
+	SampleClockEvery *ebpf.Variable `ebpf:"sample_clock_every"`
 	SampleIntervalNs *ebpf.Variable `ebpf:"sample_interval_ns"`
 	SampleStack      *ebpf.Variable `ebpf:"sample_stack"`
 	UnusedDropEvent  *ebpf.Variable `ebpf:"unused_drop_event"`

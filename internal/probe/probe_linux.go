@@ -127,6 +127,7 @@ func configure(spec *ebpf.CollectionSpec, opts Options) error {
 		bpf.TcpdropVarNoReason:         opts.NoReason,
 		bpf.TcpdropVarSampleIntervalNs: interval,
 		bpf.TcpdropVarSampleBurstNs:    burst,
+		bpf.TcpdropVarSampleClockEvery: opts.Sampling.clockEvery(),
 		bpf.TcpdropVarSampleStack:      opts.Sampling.Stack,
 		bpf.TcpdropVarWakeupBytes:      uint64(ringSize(opts.Sampling) / 4),
 	} {

@@ -29,11 +29,24 @@ func (s Sampling) bucket() (interval, burst uint64) {
 	}
 	// At least 1: an interval of 0 would mean sampling is off.
 	interval = max(uint64(time.Second)/uint64(s.Rate), 1)
-	n := s.Burst
-	if n == 0 {
-		n = s.Rate
+	return interval, interval * uint64(s.burst()-1)
+}
+
+func (s Sampling) burst() uint32 {
+	if s.Burst == 0 {
+		return s.Rate
 	}
-	return interval, interval * uint64(n-1)
+	return s.Burst
+}
+
+// maxClockEvery is the most drops one clock read serves (clock_due in
+// bpf/bucket.h): under a storm the clock then costs 3 ns a drop, not 50.
+const maxClockEvery = 16
+
+// clockEvery is how many drops share a clock read: fewer than the burst,
+// so that a CPU that drops rarely is never refused a sample wrongly.
+func (s Sampling) clockEvery() uint32 {
+	return max(min(s.burst(), maxClockEvery), 1)
 }
 
 // eventSize is the bytes one sampled drop takes in the ring.
