@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"time"
 
 	"github.com/tcpdrop/tcpdrop/internal/drop"
-	"github.com/tcpdrop/tcpdrop/internal/kallsyms"
 	"github.com/tcpdrop/tcpdrop/internal/probe"
 	"github.com/tcpdrop/tcpdrop/internal/reasons"
 )
@@ -21,30 +19,18 @@ import (
 const poll = 100 * time.Millisecond
 
 func run(o options, stdout, stderr io.Writer, stop <-chan os.Signal) error {
-	names := &drop.Namer{Symbols: kallsyms.NewProc()}
-	var err error
-	names.Reasons, err = reasons.NewKernel()
-	switch {
-	case errors.Is(err, reasons.ErrNoReasons):
-		fmt.Fprintln(stderr, "tcpdrop: this kernel has no drop reasons (before 5.17): every reason is UNKNOWN")
-	case err != nil:
-		return err
-	}
-	include, exclude, err := reasons.Filter(names.Reasons,
-		reasons.List{Option: "-reason", Names: o.reasons}, reasons.List{Option: "-exclude", Names: o.exclude})
-	if err != nil {
-		return err
-	}
 	// The counts are kept too, in one series: they give the summary.
-	p, err := probe.Open(probe.Options{Mode: o.mode, MaxKeys: 1, Include: include, Exclude: exclude,
+	p, names, err := probe.Start(probe.Options{Mode: o.mode, MaxKeys: 1,
 		Family: o.family, Port: o.port, Netns: o.netns,
-		Sampling: probe.Sampling{Rate: o.rate, Stack: !o.noStack}})
+		Sampling: probe.Sampling{Rate: o.rate, Stack: !o.noStack}},
+		reasons.List{Option: "-reason", Names: o.reasons}, reasons.List{Option: "-exclude", Names: o.exclude},
+		reasons.NewKernel)
 	if err != nil {
-		return fmt.Errorf("attach to skb:kfree_skb: %w", err)
+		return err
 	}
 	defer p.Close()
-	if err := names.Symbols.Check(); err != nil {
-		return err
+	if names.Reasons == nil {
+		fmt.Fprintln(stderr, "tcpdrop: this kernel has no drop reasons (before 5.17): every reason is UNKNOWN")
 	}
 
 	fmt.Fprintf(stderr, "Tracing TCP drops via %s. Hit Ctrl-C to end.\n", p.Mode())

@@ -44,10 +44,11 @@ func tracingOrHelper(name string) bool {
 func TrimStack(frames []kallsyms.Symbol) []kallsyms.Symbol {
 	cut := 0
 	for i, f := range frames {
-		if f.Name != "" && !tracingOrHelper(f.Name) {
+		known := tracingOrHelper(f.Name)
+		if f.Name != "" && !known {
 			break
 		}
-		if tracingOrHelper(f.Name) {
+		if known {
 			cut = i + 1
 		}
 	}

@@ -117,6 +117,7 @@ func configure(spec *ebpf.CollectionSpec, opts Options) error {
 		return fmt.Errorf("family %d is neither 4 nor 6", opts.Family)
 	}
 	interval, burst := opts.Sampling.bucket()
+	ring := ringSize(opts.Sampling)
 	for name, v := range map[string]any{
 		bpf.TcpdropVarDims:             uint32(opts.Dims),
 		bpf.TcpdropVarFilterMode:       mode,
@@ -129,7 +130,7 @@ func configure(spec *ebpf.CollectionSpec, opts Options) error {
 		bpf.TcpdropVarSampleBurstNs:    burst,
 		bpf.TcpdropVarSampleClockEvery: opts.Sampling.clockEvery(),
 		bpf.TcpdropVarSampleStack:      opts.Sampling.Stack,
-		bpf.TcpdropVarWakeupBytes:      uint64(ringSize(opts.Sampling) / 4),
+		bpf.TcpdropVarWakeupBytes:      uint64(ring / 4),
 	} {
 		if err := spec.Variables[name].Set(v); err != nil {
 			return fmt.Errorf("set %s: %w", name, err)
@@ -139,7 +140,7 @@ func configure(spec *ebpf.CollectionSpec, opts Options) error {
 		spec.Maps[name].MaxEntries = opts.MaxKeys
 	}
 	spec.Maps[bpf.TcpdropMapWindows].InnerMap.MaxEntries = opts.MaxKeys
-	spec.Maps[bpf.TcpdropMapEvents].MaxEntries = ringSize(opts.Sampling)
+	spec.Maps[bpf.TcpdropMapEvents].MaxEntries = ring
 	return nil
 }
 

@@ -2,7 +2,6 @@ package tcpdrop
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"strings"
 	"time"
@@ -10,7 +9,6 @@ import (
 	"github.com/influxdata/telegraf"
 
 	"github.com/tcpdrop/tcpdrop/internal/drop"
-	"github.com/tcpdrop/tcpdrop/internal/kallsyms"
 	"github.com/tcpdrop/tcpdrop/internal/netstat"
 	"github.com/tcpdrop/tcpdrop/internal/probe"
 	"github.com/tcpdrop/tcpdrop/internal/reasons"
@@ -32,37 +30,21 @@ func (t *TCPDrop) Start(telegraf.Accumulator) error {
 	if t.run != nil {
 		return errors.New("already started")
 	}
-	names := &drop.Namer{Symbols: kallsyms.NewProc()}
-	var err error
 	kernelReasons := reasons.NewKernel
 	if t.kernelReasons != nil {
 		kernelReasons = t.kernelReasons
 	}
-	names.Reasons, err = kernelReasons()
-	switch {
-	case errors.Is(err, reasons.ErrNoReasons):
-		t.Log.Warn("This kernel has no drop reasons (before 5.17): every drop is counted with reason UNKNOWN")
-	case err != nil:
-		return err
-	}
-	include, exclude, err := reasons.Filter(names.Reasons,
+	p, names, err := probe.Start(probe.Options{Mode: t.mode, Dims: t.dims, MaxKeys: t.MaxKeys, Sampling: t.sampling()},
 		reasons.List{Option: "include_reasons", Names: t.IncludeReasons},
-		reasons.List{Option: "exclude_reasons", Names: t.ExcludeReasons})
-	if err != nil {
-		return err
-	}
-	p, err := probe.Open(probe.Options{Mode: t.mode, Dims: t.dims, Include: include, Exclude: exclude,
-		MaxKeys: t.MaxKeys, Sampling: t.sampling(), NoReason: names.Reasons == nil})
+		reasons.List{Option: "exclude_reasons", Names: t.ExcludeReasons}, kernelReasons)
 	if err != nil {
 		for _, log := range probe.VerifierLogs(err) {
 			t.Log.Debugf("Verifier log:\n%s", log)
 		}
-		return fmt.Errorf("attach to skb:kfree_skb: %w", err)
-	}
-	// After Open, which names missing capabilities first.
-	if err := names.Symbols.Check(); err != nil {
-		p.Close()
 		return err
+	}
+	if names.Reasons == nil {
+		t.Log.Warn("This kernel has no drop reasons (before 5.17): every drop is counted with reason UNKNOWN")
 	}
 	for _, skipped := range p.Skipped() {
 		t.Log.Debugf("Probe mode unavailable: %v", skipped)
