@@ -76,11 +76,11 @@ func requireCountsAs(t *testing.T, tl tools, uid string, wrapper []string) {
 	require.NoError(t, err)
 	require.Regexp(t, `(?m)^Uid:\s+`+uid+`\s`, string(status), "the plugin's user")
 
-	ns := netnstest.New(t)
+	ns := s.newNS(t)
 	const n = 200
-	connectClosed(t, ns, "tcp4", n)
+	connectClosed(t, ns.NS, "tcp4", n)
 	s.requireDrops(t, ns, n)
-	named, err := s.db.scalar(fmt.Sprintf(`SELECT sum("drops") FROM "tcpdrop" WHERE "netns" = '%d' AND "frame" = 'tcp_v4_rcv'`, ns.Inode()))
+	named, err := s.db.scalar(`SELECT sum("drops") FROM "tcpdrop" WHERE ` + ns.where() + ` AND "frame" = 'tcp_v4_rcv'`)
 	require.NoError(t, err)
 	require.EqualValues(t, n, named, "drops at a named drop site")
 }

@@ -16,9 +16,9 @@ func TestDropsReachInfluxDBExactly(t *testing.T) {
 	s := startStack(t, requireTools(t), pluginConfig(t, byNetns))
 	s.tg.waitCounting(t, 1)
 
-	ns := netnstest.New(t)
+	ns := s.newNS(t)
 	const n = 500
-	connectClosed(t, ns, "tcp4", n)
+	connectClosed(t, ns.NS, "tcp4", n)
 	s.requireDrops(t, ns, n)
 
 	probe, err := s.db.query(`SHOW SERIES FROM "tcpdrop_probe"`)

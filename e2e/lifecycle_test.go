@@ -23,8 +23,8 @@ func TestReloadRestartsPlugin(t *testing.T) {
 	require.NotEmpty(t, old.progs, "programs of the first plugin")
 	require.NotEmpty(t, old.links, "links of the first plugin")
 
-	ns := netnstest.New(t)
-	connectClosed(t, ns, "tcp4", 300)
+	ns := s.newNS(t)
+	connectClosed(t, ns.NS, "tcp4", 300)
 	s.requireDrops(t, ns, 300)
 
 	require.NoError(t, s.tg.cmd.Process.Signal(syscall.SIGHUP))
@@ -35,7 +35,7 @@ func TestReloadRestartsPlugin(t *testing.T) {
 	require.Len(t, cur.progs, len(old.progs), "programs after reload")
 	require.Len(t, cur.links, len(old.links), "links after reload")
 
-	connectClosed(t, ns, "tcp4", 200)
+	connectClosed(t, ns.NS, "tcp4", 200)
 	s.requireDrops(t, ns, 300+200)
 }
 
@@ -71,8 +71,8 @@ func TestKilledPluginIsRestarted(t *testing.T) {
 	s := startStack(t, requireTools(t), pluginConfig(t, byNetns))
 	old := s.tg.waitCounting(t, 1)
 
-	ns := netnstest.New(t)
-	connectClosed(t, ns, "tcp4", 300)
+	ns := s.newNS(t)
+	connectClosed(t, ns.NS, "tcp4", 300)
 	s.requireDrops(t, ns, 300)
 
 	require.NoError(t, syscall.Kill(old.pid, syscall.SIGKILL))
@@ -82,6 +82,6 @@ func TestKilledPluginIsRestarted(t *testing.T) {
 	cur := s.tg.waitCounting(t, 2)
 	require.NotEqual(t, old.pid, cur.pid)
 
-	connectClosed(t, ns, "tcp4", 200)
+	connectClosed(t, ns.NS, "tcp4", 200)
 	s.requireDrops(t, ns, 300+200)
 }

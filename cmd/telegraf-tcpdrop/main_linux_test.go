@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -105,11 +106,12 @@ func (s *shimProcess) waitStderr(t *testing.T, substr string) {
 }
 
 // netnsDrops sums, from the line protocol printed so far, drops of netns
-// per tag set, and counts the tcpdrop_probe lines.
-func netnsDrops(t *testing.T, lines []string, netns string) (map[string]int64, int) {
+// per tag set in the windows that ended after after, and returns the end
+// of every window (the tcpdrop_probe lines' times).
+func netnsDrops(t *testing.T, lines []string, netns string, after time.Time) (map[string]int64, []time.Time) {
 	t.Helper()
 	drops := map[string]int64{}
-	probeLines := 0
+	var windows []time.Time
 	dec := lineprotocol.NewDecoderWithBytes([]byte(strings.Join(lines, "\n") + "\n"))
 	for dec.Next() {
 		name, err := dec.Measurement()
@@ -140,16 +142,16 @@ func netnsDrops(t *testing.T, lines []string, netns string) (map[string]int64, i
 				n = v.IntV()
 			}
 		}
-		_, err = dec.Time(lineprotocol.Nanosecond, time.Time{})
+		at, err := dec.Time(lineprotocol.Nanosecond, time.Time{})
 		require.NoError(t, err)
 		switch {
 		case string(name) == "tcpdrop_probe":
-			probeLines++
-		case string(name) == "tcpdrop" && inNetns:
+			windows = append(windows, at)
+		case string(name) == "tcpdrop" && inNetns && at.After(after):
 			drops[strings.Join(tags, ",")] += n
 		}
 	}
-	return drops, probeLines
+	return drops, windows
 }
 
 func TestShimPrintsExactWindowsAndExitsWhenStdinCloses(t *testing.T) {
@@ -163,13 +165,27 @@ func TestShimPrintsExactWindowsAndExitsWhenStdinCloses(t *testing.T) {
 
 	ns := netnstest.New(t)
 	netns := strconv.FormatUint(ns.Inode(), 10)
+	// Inode numbers are reused at once: a namespace of a test running
+	// beside this one, gone just before this one came, may have had this
+	// inode and left drops in the window in progress. Count from the
+	// first window that ended after this namespace was made.
+	made := time.Now()
+	var after time.Time
+	require.Eventually(t, func() bool {
+		_, windows := netnsDrops(t, s.lines(false), netns, time.Time{})
+		i := slices.IndexFunc(windows, func(w time.Time) bool { return w.After(made) })
+		if i >= 0 {
+			after = windows[i]
+		}
+		return i >= 0
+	}, 20*time.Second, 50*time.Millisecond)
 	port, err := ns.FreePort("tcp4")
 	require.NoError(t, err)
 	const n = 1000
 	require.NoError(t, ns.ConnectClosed("tcp4", port, n))
 	const series = "flags=SYN,frame=tcp_v4_rcv,reason=NO_SOCKET,state=NONE"
 	require.Eventually(t, func() bool {
-		got, _ := netnsDrops(t, s.lines(false), netns)
+		got, _ := netnsDrops(t, s.lines(false), netns, after)
 		return got[series] >= n
 	}, 20*time.Second, 50*time.Millisecond)
 	time.Sleep(500 * time.Millisecond) // two more windows: nothing may follow
@@ -179,9 +195,9 @@ func TestShimPrintsExactWindowsAndExitsWhenStdinCloses(t *testing.T) {
 	require.NoError(t, s.waitExit(t, time.Second), "exit status")
 	t.Logf("exited %v after stdin closed", time.Since(start))
 
-	got, probeLines := netnsDrops(t, s.lines(false), netns)
+	got, windows := netnsDrops(t, s.lines(false), netns, after)
 	require.Equal(t, map[string]int64{series: n}, got)
-	require.Greater(t, probeLines, 2, "a tcpdrop_probe line every window")
+	require.Greater(t, len(windows), 2, "a tcpdrop_probe line every window")
 	for _, l := range s.lines(true) {
 		require.Regexp(t, `^[EWIDT]! `, l, "execd reads the level from the prefix")
 	}

@@ -34,7 +34,7 @@ func TestDropsAreCountedExactly(t *testing.T) {
 			}
 
 			t.Run("closed port ipv4", func(t *testing.T) {
-				ns := netnstest.New(t)
+				ns := p.newNS(t)
 				port := freePort(t, ns, "tcp4")
 				require.NoError(t, ns.ConnectClosed("tcp4", port, burst))
 				requireSeries(t, p, ns, burst, map[string]uint64{
@@ -42,7 +42,7 @@ func TestDropsAreCountedExactly(t *testing.T) {
 				})
 			})
 			t.Run("closed port ipv6", func(t *testing.T) {
-				ns := netnstest.New(t)
+				ns := p.newNS(t)
 				port := freePort(t, ns, "tcp6")
 				require.NoError(t, ns.ConnectClosed("tcp6", port, burst))
 				requireSeries(t, p, ns, burst, map[string]uint64{
@@ -50,7 +50,7 @@ func TestDropsAreCountedExactly(t *testing.T) {
 				})
 			})
 			t.Run("bad checksum", func(t *testing.T) {
-				ns := netnstest.New(t)
+				ns := p.newNS(t)
 				port := freePort(t, ns, "tcp4")
 				src := freePort(t, ns, "tcp4")
 				require.NoError(t, ns.SendRaw(netnstest.Segment{
@@ -61,7 +61,7 @@ func TestDropsAreCountedExactly(t *testing.T) {
 				})
 			})
 			t.Run("established", func(t *testing.T) {
-				ns := netnstest.New(t)
+				ns := p.newNS(t)
 				conn, err := ns.Established("tcp4")
 				require.NoError(t, err)
 				t.Cleanup(func() { _ = conn.Close() })
@@ -79,7 +79,7 @@ func TestDropsAreCountedExactly(t *testing.T) {
 				}
 			})
 			t.Run("netfilter", func(t *testing.T) {
-				ns := netnstest.New(t)
+				ns := p.newNS(t)
 				port := freePort(t, ns, "tcp4")
 				ns.NftDrop(t, "ip", port)
 				// Shorter than the first SYN retransmit (1 s): one SYN each.
@@ -103,7 +103,7 @@ func TestSamplesNameTheDropSite(t *testing.T) {
 				return
 			}
 			p := startPlugin(t, mode, func(p *TCPDrop) { p.EventMetrics = true })
-			ns := netnstest.New(t)
+			ns := p.newNS(t)
 			port := freePort(t, ns, "tcp6")
 			const n = 20
 			require.NoError(t, ns.ConnectClosed("tcp6", port, n))
@@ -160,7 +160,7 @@ func TestWithoutDropReasons(t *testing.T) {
 		p.kernelReasons = func() (*reasons.Decoder, error) { return nil, reasons.ErrNoReasons }
 	}
 	p := startPlugin(t, probe.ModeTracepoint, noReasons)
-	ns := netnstest.New(t)
+	ns := p.newNS(t)
 	port := freePort(t, ns, "tcp4")
 	require.NoError(t, ns.ConnectClosed("tcp4", port, burst))
 	requireSeries(t, p, ns, burst, map[string]uint64{
@@ -232,6 +232,18 @@ func startPlugin(t *testing.T, mode probe.Mode, change func(*TCPDrop)) plugin {
 	require.NoError(t, p.Gather(acc)) // starts with an empty window
 	acc.ClearMetrics()
 	return plugin{TCPDrop: p, acc: acc}
+}
+
+// newNS makes a namespace and ends the window in progress. Inode numbers
+// are reused at once: a namespace of a test running beside this one, gone
+// just before this one came, may have had this inode and left drops in the
+// window. Every drop from now on is this namespace's.
+func (p plugin) newNS(t *testing.T) *netnstest.NS {
+	t.Helper()
+	ns := netnstest.New(t)
+	require.NoError(t, p.Gather(p.acc))
+	p.acc.ClearMetrics()
+	return ns
 }
 
 func freePort(t *testing.T, ns *netnstest.NS, network string) uint16 {
