@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command bench measures what tracing TCP drops costs while the kernel drops
 // as fast as one CPU can: a generator pinned to CPU 0 floods a fresh network
 // namespace with bad-checksum SYNs on loopback, each one TCP_CSUM drop in
