@@ -55,12 +55,30 @@ test-kernels:
 bench: build
 	CGO_ENABLED=0 $(GO) run ./bench -bin $(BIN) -out docs/benchmarks.md
 
+# A short fuzzing run of every fuzz target (their seed corpora under
+# testdata/fuzz/ also run in make test). FUZZTIME each, about 2 minutes in
+# all; the minimizing of new inputs is bounded so it does not eat the run.
+FUZZTIME ?= 20s
+FUZZ_TARGETS := \
+	./internal/kallsyms:FuzzParseLine \
+	./internal/kallsyms:FuzzScan \
+	./internal/probe:FuzzDecode \
+	./cmd/telegraf-tcpdrop:FuzzParseConfig \
+	./cmd/tcpdrop:FuzzParseFlags
+.PHONY: fuzz
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$${t#*:}$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=5s "$${t%%:*}"; \
+	done
+
 # Only what needs no privileges.
 unit-test:
 	TCPDROP_REQUIRE_PRIVILEGED=0 $(GO) test -count=1 -short ./...
 
 lint:
 	$(GO) vet ./...
+	GOOS=darwin $(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt needed: $$out"; exit 1; }
 
 # The main job: the plugin through the shim with its built-in config.
