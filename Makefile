@@ -55,6 +55,15 @@ test-kernels:
 bench: build
 	CGO_ENABLED=0 $(GO) run ./bench -bin $(BIN) -out docs/benchmarks.md
 
+# The soak (root, 2+ CPUs): the plugin through a 10-minute drop storm with a
+# slow reader on its stdout, sampled every minute, then 50 restarts by
+# SIGTERM and SIGKILL; writes docs/soak.md. soak-short is CI's version.
+.PHONY: soak soak-short
+soak: build
+	CGO_ENABLED=0 $(GO) run ./bench -bin $(BIN) -soak 10m -soak_every 1m -restarts 50 -out docs/soak.md
+soak-short: build
+	CGO_ENABLED=0 $(GO) run ./bench -bin $(BIN) -soak 1m -soak_every 15s -restarts 10 -out $(BIN)/soak-short.md
+
 # A short fuzzing run of every fuzz target (their seed corpora under
 # testdata/fuzz/ also run in make test). FUZZTIME each, about 2 minutes in
 # all; the minimizing of new inputs is bounded so it does not eat the run.
