@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -37,10 +38,14 @@ const (
 	goneTimeout = 10 * time.Second
 )
 
+// soakMeasures are the figures that must stay flat, in report order.
+var soakMeasures = []string{"heap", "rss", "fds", "threads", "goroutines", "memlock"}
+
 // Flatness: the last sample may exceed the second (the first is the
 // warm-up) by this much, relative and absolute.
 var soakTolerance = map[string]struct{ rel, abs float64 }{
-	"rss":        {0.20, 2 << 20},
+	"heap":       {0.10, 1 << 20},
+	"rss":        {0.25, 4 << 20},
 	"fds":        {0, 2},
 	"threads":    {0, 4},
 	"goroutines": {0, 5},
@@ -58,6 +63,7 @@ type soakSample struct {
 	at         time.Duration // since the storm began
 	sent       int           // drops caused so far
 	read       int64         // stdout bytes the slow reader took so far
+	heap       int64         // Go heap in use after a collection
 	rss        int64
 	fds        int
 	threads    int
@@ -66,7 +72,7 @@ type soakSample struct {
 }
 
 func (s soakSample) values() map[string]float64 {
-	return map[string]float64{"rss": float64(s.rss), "fds": float64(s.fds), "threads": float64(s.threads),
+	return map[string]float64{"heap": float64(s.heap), "rss": float64(s.rss), "fds": float64(s.fds), "threads": float64(s.threads),
 		"goroutines": float64(s.goroutines), "memlock": float64(s.memlock)}
 }
 
@@ -177,8 +183,8 @@ func soakStorm(ctx context.Context, o soakOptions, ns *netnstest.NS, conf string
 		}
 		s.at, s.sent, s.read = time.Since(start), sent, out.total.Load()
 		samples = append(samples, s)
-		fmt.Fprintf(os.Stderr, "soak: %v: %d drops, rss %.1f MB, %d fds, %d threads, %d goroutines, maps %d kB, stdout read %d B\n",
-			s.at.Round(time.Second), s.sent, float64(s.rss)/(1<<20), s.fds, s.threads, s.goroutines, s.memlock>>10, s.read)
+		fmt.Fprintf(os.Stderr, "soak: %v: %d drops, heap %.2f MB, rss %.1f MB, %d fds, %d threads, %d goroutines, maps %d kB, stdout read %d B\n",
+			s.at.Round(time.Second), s.sent, float64(s.heap)/(1<<20), float64(s.rss)/(1<<20), s.fds, s.threads, s.goroutines, s.memlock>>10, s.read)
 	}
 	return samples, nil
 }
@@ -188,6 +194,9 @@ func soakStorm(ctx context.Context, o soakOptions, ns *netnstest.NS, conf string
 func sampleProcess(ns *netnstest.NS, pid int) (soakSample, error) {
 	var s soakSample
 	var err error
+	if s.heap, err = heapAfterGC(ns); err != nil {
+		return s, err
+	}
 	if s.rss, err = statusBytes(pid, "VmRSS"); err != nil {
 		return s, err
 	}
@@ -214,10 +223,39 @@ func countEntries(dir string) (int, error) {
 	return len(entries), nil
 }
 
-// goroutines asks the plugin's pprof endpoint for its goroutine count. The
-// connection is made on the namespace thread, so that it is the
-// namespace's; reading it then works from any thread.
+// goroutines reads the plugin's goroutine count from its pprof endpoint.
 func goroutines(ns *netnstest.NS) (int, error) {
+	body, err := pprofGet(ns, "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if _, err := fmt.Sscanf(string(body), "goroutine profile: total %d", &n); err != nil {
+		return 0, fmt.Errorf("pprof goroutines: %w", err)
+	}
+	return n, nil
+}
+
+// heapAfterGC has the plugin collect garbage, then reads the bytes its Go
+// heap still holds: unlike RSS it does not swing with the collector's
+// cycles, so a leak shows at once.
+func heapAfterGC(ns *netnstest.NS) (int64, error) {
+	body, err := pprofGet(ns, "/debug/pprof/heap?gc=1&debug=1")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, "# HeapAlloc = "); ok {
+			return strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	return 0, errors.New("pprof heap: no HeapAlloc")
+}
+
+// pprofGet fetches path from the plugin's pprof endpoint. The connection
+// is made on the namespace thread, so that it is the namespace's; reading
+// it then works from any thread.
+func pprofGet(ns *netnstest.NS, path string) ([]byte, error) {
 	var conn net.Conn
 	err := ns.Do(func() error {
 		var err error
@@ -225,29 +263,28 @@ func goroutines(ns *netnstest.NS) (int, error) {
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("pprof: %w", err)
+		return nil, fmt.Errorf("pprof: %w", err)
 	}
 	defer conn.Close()
 	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
-		return 0, err
+		return nil, err
 	}
-	if _, err := fmt.Fprintf(conn, "GET /debug/pprof/goroutine?debug=1 HTTP/1.0\r\nHost: %s\r\n\r\n", pprofAddr); err != nil {
-		return 0, fmt.Errorf("pprof: %w", err)
+	if _, err := fmt.Fprintf(conn, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, pprofAddr); err != nil {
+		return nil, fmt.Errorf("pprof: %w", err)
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
-		return 0, fmt.Errorf("pprof: %w", err)
+		return nil, fmt.Errorf("pprof: %w", err)
 	}
 	defer resp.Body.Close()
-	first, err := bufio.NewReader(resp.Body).ReadString('\n')
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("pprof %s: %s", path, resp.Status)
+	}
+	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return 0, fmt.Errorf("pprof: %w", err)
+		return nil, fmt.Errorf("pprof: %w", err)
 	}
-	var n int
-	if _, err := fmt.Sscanf(first, "goroutine profile: total %d", &n); err != nil {
-		return 0, fmt.Errorf("pprof: %q: %w", first, err)
-	}
-	return n, nil
+	return body, nil
 }
 
 // soakRestarts starts and stops the plugin o.restarts times, by SIGTERM
@@ -309,7 +346,7 @@ func soakRestarts(ctx context.Context, o soakOptions, ns *netnstest.NS, conf str
 func (r soakReport) check() []string {
 	var problems []string
 	second, last := r.samples[1].values(), r.samples[len(r.samples)-1].values()
-	for _, name := range []string{"rss", "fds", "threads", "goroutines", "memlock"} {
+	for _, name := range soakMeasures {
 		tol := soakTolerance[name]
 		if limit := second[name]*(1+tol.rel) + tol.abs; last[name] > limit {
 			problems = append(problems, fmt.Sprintf("%s grew from %.0f to %.0f (limit %.0f)", name, second[name], last[name], limit))
@@ -360,21 +397,26 @@ func (r soakReport) render(w io.Writer) {
 	fmt.Fprintf(w, "`bin/telegraf-tcpdrop -poll_interval 1s -pprof_addr %s`, the defaults plus `netns` in `group_by`, ran for %v "+
 		"in the storm's network namespace while the bench's storm (bad-checksum SYNs on loopback, one CPU) went on. "+
 		"Its stdout was read at %d bytes/s, slower than it writes, so its writes blocked as behind a stalled Telegraf. "+
-		"Every %v: resident memory (VmRSS), open fds, threads, goroutines (from its pprof endpoint) and the memory "+
-		"its BPF maps charge (memlock in the fdinfo of its map fds).\n\n", pprofAddr, r.opts.storm, slowReaderRate, r.opts.every)
-	fmt.Fprintf(w, "| time | drops caused | stdout read | RSS | fds | threads | goroutines | map memory |\n|---|---|---|---|---|---|---|---|\n")
+		"Every %v: its Go heap after a forced collection and its goroutines (both from its pprof endpoint), "+
+		"resident memory (VmRSS), open fds, threads and the memory its BPF maps charge (memlock in the fdinfo of its map fds).\n\n", pprofAddr, r.opts.storm, slowReaderRate, r.opts.every)
+	fmt.Fprintf(w, "| time | drops caused | stdout read | Go heap after GC | RSS | fds | threads | goroutines | map memory |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range r.samples {
-		fmt.Fprintf(w, "| %v | %d | %d B | %.1f MB | %d | %d | %d | %d kB |\n",
-			s.at.Round(time.Second), s.sent, s.read, float64(s.rss)/(1<<20), s.fds, s.threads, s.goroutines, s.memlock>>10)
+		fmt.Fprintf(w, "| %v | %d | %d B | %.2f MB | %.1f MB | %d | %d | %d | %d kB |\n",
+			s.at.Round(time.Second), s.sent, s.read, float64(s.heap)/(1<<20), float64(s.rss)/(1<<20), s.fds, s.threads, s.goroutines, s.memlock>>10)
 	}
 	fmt.Fprintf(w, "\nFlat means the last sample is within a tolerance of the second (the first is the warm-up): ")
-	for i, name := range []string{"rss", "fds", "threads", "goroutines", "memlock"} {
+	for i, name := range soakMeasures {
 		if i > 0 {
 			fmt.Fprint(w, ", ")
 		}
-		fmt.Fprintf(w, "%s +%.0f%% +%.0f", name, 100*soakTolerance[name].rel, soakTolerance[name].abs)
+		tol := soakTolerance[name]
+		abs := fmt.Sprint(tol.abs)
+		if name == "heap" || name == "rss" || name == "memlock" {
+			abs = fmt.Sprintf("%.0f kB", tol.abs/1024)
+		}
+		fmt.Fprintf(w, "%s +%.0f%% +%s", name, 100*tol.rel, abs)
 	}
-	fmt.Fprint(w, " (bytes for rss and memlock).\n\n")
+	fmt.Fprint(w, ".\n\n")
 	if len(r.problems) == 0 {
 		fmt.Fprint(w, "**Result: flat.**\n\n")
 	} else {
