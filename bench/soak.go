@@ -42,9 +42,12 @@ const (
 var soakMeasures = []string{"heap", "rss", "fds", "threads", "goroutines", "memlock"}
 
 // Flatness: the last sample may exceed the second (the first is the
-// warm-up) by this much, relative and absolute.
+// warm-up) by this much, relative and absolute. The heap's slack is for
+// the sampled drops queued for the window in progress, which a blocked
+// writer holds longer (in a 10-minute run they swung the heap between 0.8
+// and 2.2 MB); a leak would keep growing past it.
 var soakTolerance = map[string]struct{ rel, abs float64 }{
-	"heap":       {0.10, 1 << 20},
+	"heap":       {0.25, 4 << 20},
 	"rss":        {0.25, 4 << 20},
 	"fds":        {0, 2},
 	"threads":    {0, 4},
