@@ -59,7 +59,7 @@ func TestShimCountsWithOnlyTheDocumentedCapabilities(t *testing.T) {
 			after = windows[i]
 		}
 		return i >= 0
-	}, 20*time.Second, 50*time.Millisecond)
+	}, time.Minute, 50*time.Millisecond)
 
 	port, err := ns.FreePort("tcp4")
 	require.NoError(t, err)

@@ -102,7 +102,7 @@ func (s *shimProcess) waitStderr(t *testing.T, substr string) {
 			}
 		}
 		return false
-	}, 20*time.Second, 50*time.Millisecond, "stderr: %q", s.lines(true))
+	}, time.Minute, 50*time.Millisecond, "stderr: %q", s.lines(true))
 }
 
 // netnsDrops sums, from the line protocol printed so far, drops of netns
@@ -194,7 +194,7 @@ func TestShimPrintsExactWindowsAndExitsWhenStdinCloses(t *testing.T) {
 			after = windows[i]
 		}
 		return i >= 0
-	}, 20*time.Second, 50*time.Millisecond)
+	}, time.Minute, 50*time.Millisecond)
 	port, err := ns.FreePort("tcp4")
 	require.NoError(t, err)
 	const n = 1000
@@ -208,7 +208,7 @@ func TestShimPrintsExactWindowsAndExitsWhenStdinCloses(t *testing.T) {
 			}
 		}
 		return true
-	}, 20*time.Second, 50*time.Millisecond)
+	}, time.Minute, 50*time.Millisecond)
 	time.Sleep(500 * time.Millisecond) // two more windows: nothing may follow
 
 	require.NoError(t, s.stdin.Close())
