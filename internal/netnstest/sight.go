@@ -1,0 +1,78 @@
+package netnstest
+
+// Sight is what a kernel, and the probe attached to it, can tell about a
+// drop. Tests derive it from kernel facts and the probe's own report, and
+// turn the series a scenario makes on 6.18 (Drop) into what this kernel
+// must report (Sight.Sees).
+type Sight struct {
+	// Reasons: the kernel has drop reasons (5.17+); without them every
+	// reason is UNKNOWN.
+	Reasons bool
+	// Socket: the probe knows the socket of a receive drop, from the
+	// tracepoint's rx_sk (6.11+) or from its receive hooks. Without it a
+	// receive drop's state is NONE.
+	Socket bool
+	// TCPDrop is how the drops that tcp_drop() makes are seen:
+	// TCPDropTracepoint where it frees through kfree_skb_reason (5.18+),
+	// TCPDropSkDrops where the probe counts the socket's sk_drops growth
+	// instead, TCPDropMissed where neither is possible.
+	TCPDrop string
+}
+
+// The values of Sight.TCPDrop, as the probe names them.
+const (
+	TCPDropTracepoint = "tracepoint"
+	TCPDropSkDrops    = "sk_drops"
+	TCPDropMissed     = "missed"
+)
+
+// Drop is one series of drops a scenario makes, with the tags a kernel
+// with drop reasons and the socket of every receive drop reports (6.18,
+// tp_btf_rx_sk).
+type Drop struct {
+	Reason, State, Flags, Frame, Family string
+	Count                               uint64
+	// ViaTCPDrop: freed by tcp_drop(), which before 5.18 calls
+	// __kfree_skb and so never reaches skb:kfree_skb.
+	ViaTCPDrop bool
+	// RouteDropped: TCP had dropped the packet's route (tcp_data_queue
+	// does) before freeing it, so without the socket nothing in the packet
+	// names its network namespace.
+	RouteDropped bool
+}
+
+// Netns says in which namespace a Sight puts a drop.
+type Netns int
+
+const (
+	// OwnNetns: the drop is in the namespace it happened in.
+	OwnNetns Netns = iota
+	// NoNetns: the drop is counted, in namespace 0.
+	NoNetns
+	// NotCounted: the drop is not counted at all.
+	NotCounted
+)
+
+// Sees returns the drop as this Sight reports it, and where.
+func (s Sight) Sees(d Drop) (Drop, Netns) {
+	if d.ViaTCPDrop && s.TCPDrop != TCPDropTracepoint {
+		if s.TCPDrop == TCPDropMissed {
+			return d, NotCounted
+		}
+		// sk_drops counts on the socket, in its own namespace and state,
+		// with no drop site or reason to read.
+		d.Reason, d.Frame = "UNKNOWN", "tcp_drop"
+		return d, OwnNetns
+	}
+	if !s.Reasons {
+		d.Reason = "UNKNOWN"
+	}
+	if s.Socket {
+		return d, OwnNetns
+	}
+	d.State = "NONE"
+	if d.RouteDropped {
+		return d, NoNetns
+	}
+	return d, OwnNetns
+}
