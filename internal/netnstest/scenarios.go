@@ -10,12 +10,22 @@ import (
 // series they make.
 type Scenario struct {
 	Name string
-	// Cause makes the drops in ns. It may fail t (NftDrop does), and
-	// cleans up with t.
-	Cause func(t testing.TB, ns *NS) error
+	// Prepare sets up in ns what the drops need (a connection, a
+	// listener, a rule), and returns cause, which makes the drops and
+	// nothing else. It may fail t (NftDrop does), and cleans up with t.
+	Prepare func(t testing.TB, ns *NS) (cause func() error, err error)
 	// Drops are the series Cause makes, as 6.18 reports them with
 	// tp_btf_rx_sk (see Sight for other kernels).
 	Drops []Drop
+}
+
+// Cause prepares the scenario in ns and makes its drops.
+func (s Scenario) Cause(t testing.TB, ns *NS) error {
+	cause, err := s.Prepare(t, ns)
+	if err != nil {
+		return err
+	}
+	return cause()
 }
 
 // Total is the number of drops the scenario makes.
@@ -42,29 +52,31 @@ const (
 var Scenarios = []Scenario{
 	{
 		Name:  "closed port ipv4",
-		Cause: closedPort("tcp4"),
+		Prepare: closedPort("tcp4"),
 		Drops: []Drop{{Reason: "NO_SOCKET", State: "NONE", Flags: "SYN", Frame: "tcp_v4_rcv", Family: "ipv4", Count: scenarioSegments}},
 	},
 	{
 		Name:  "closed port ipv6",
-		Cause: closedPort("tcp6"),
+		Prepare: closedPort("tcp6"),
 		Drops: []Drop{{Reason: "NO_SOCKET", State: "NONE", Flags: "SYN", Frame: "tcp_v6_rcv", Family: "ipv6", Count: scenarioSegments}},
 	},
 	{
 		Name: "bad checksum",
-		Cause: func(_ testing.TB, ns *NS) error {
-			ports, err := freePorts(ns, "tcp4", 2)
+		Prepare: func(_ testing.TB, ns *NS) (func() error, error) {
+			// Dropped before any socket lookup: one port without a
+			// socket serves as both ends.
+			port, err := ns.FreePort("tcp4")
 			if err != nil {
-				return err
+				return nil, err
 			}
-			return ns.SendRaw(Segment{Network: "tcp4", SrcPort: ports[0], DstPort: ports[1], Seq: 1, Flags: SYN,
-				Window: 1024, BadChecksum: true}, scenarioSegments)
+			return sendRaw(ns, Segment{Network: "tcp4", SrcPort: port, DstPort: port, Seq: 1, Flags: SYN,
+				Window: 1024, BadChecksum: true})
 		},
 		Drops: []Drop{{Reason: "TCP_CSUM", State: "NONE", Flags: "SYN", Frame: "tcp_v4_rcv", Family: "ipv4", Count: scenarioSegments}},
 	},
 	{
 		Name: "established rst out of window",
-		Cause: onEstablished(func(c *Conn, s Seq) Segment {
+		Prepare: onEstablished(func(c *Conn, s Seq) Segment {
 			return c.ToServer(RST, s.RcvNxt+farAhead)
 		}),
 		Drops: []Drop{{Reason: "TCP_INVALID_SEQUENCE", State: "ESTABLISHED", Flags: "RST", Frame: "tcp_validate_incoming",
@@ -72,13 +84,13 @@ var Scenarios = []Scenario{
 	},
 	{
 		Name:  "established data out of window",
-		Cause: onEstablished((*Conn).OutOfWindowData),
+		Prepare: onEstablished((*Conn).OutOfWindowData),
 		Drops: []Drop{{Reason: "TCP_INVALID_SEQUENCE", State: "ESTABLISHED", Flags: "PSH|ACK", Frame: "tcp_validate_incoming",
 			Family: "ipv4", Count: scenarioSegments, ViaTCPDrop: true}},
 	},
 	{
 		Name: "established old data",
-		Cause: onEstablished(func(c *Conn, s Seq) Segment {
+		Prepare: onEstablished(func(c *Conn, s Seq) Segment {
 			return c.OldData(s, []byte(pingData))
 		}),
 		Drops: []Drop{{Reason: "TCP_OLD_DATA", State: "ESTABLISHED", Flags: "PSH|ACK", Frame: "tcp_data_queue",
@@ -86,18 +98,18 @@ var Scenarios = []Scenario{
 	},
 	{
 		Name:  "established ack of unsent data",
-		Cause: onEstablished((*Conn).UnsentAck),
+		Prepare: onEstablished((*Conn).UnsentAck),
 		Drops: []Drop{{Reason: "TCP_ACK_UNSENT_DATA", State: "ESTABLISHED", Flags: "ACK", Frame: "tcp_v4_do_rcv",
 			Family: "ipv4", Count: scenarioSegments, ViaTCPDrop: true}},
 	},
 	{
 		Name: "time wait rst out of window",
-		Cause: func(_ testing.TB, ns *NS) error {
+		Prepare: func(_ testing.TB, ns *NS) (func() error, error) {
 			tw, err := ns.TimeWait("tcp4")
 			if err != nil {
-				return err
+				return nil, err
 			}
-			return ns.SendRaw(tw.ToTimeWait(RST, tw.RcvNxt+farAhead), scenarioSegments)
+			return sendRaw(ns, tw.ToTimeWait(RST, tw.RcvNxt+farAhead))
 		},
 		Drops: []Drop{{Reason: "NOT_SPECIFIED", State: "TIME_WAIT", Flags: "RST", Frame: "tcp_v4_rcv", Family: "ipv4",
 			Count: scenarioSegments}},
@@ -106,7 +118,7 @@ var Scenarios = []Scenario{
 		// The listener resets the ACK; the RST goes back to the sender's
 		// port, where no socket is, and is dropped too.
 		Name:  "listener ack without request",
-		Cause: toListener(ACK),
+		Prepare: toListener(ACK),
 		Drops: []Drop{
 			{Reason: "TCP_FLAGS", State: "LISTEN", Flags: "ACK", Frame: "tcp_v4_do_rcv", Family: "ipv4", Count: scenarioSegments},
 			{Reason: "NO_SOCKET", State: "NONE", Flags: "RST", Frame: "tcp_v4_rcv", Family: "ipv4", Count: scenarioSegments},
@@ -114,19 +126,19 @@ var Scenarios = []Scenario{
 	},
 	{
 		Name:  "listener syn fin",
-		Cause: toListener(SYN | FIN),
+		Prepare: toListener(SYN | FIN),
 		Drops: []Drop{{Reason: "TCP_FLAGS", State: "LISTEN", Flags: "FIN|SYN", Frame: "tcp_rcv_state_process", Family: "ipv4",
 			Count: scenarioSegments, ViaTCPDrop: true}},
 	},
 	{
 		Name: "netfilter",
-		Cause: func(t testing.TB, ns *NS) error {
+		Prepare: func(t testing.TB, ns *NS) (func() error, error) {
 			port, err := ns.FreePort("tcp4")
 			if err != nil {
-				return err
+				return nil, err
 			}
 			ns.NftDrop(t, "ip", port)
-			return ns.ConnectTimeout("tcp4", port, scenarioTimeouts, scenarioTimeout)
+			return func() error { return ns.ConnectTimeout("tcp4", port, scenarioTimeouts, scenarioTimeout) }, nil
 		},
 		Drops: []Drop{{Reason: "NETFILTER_DROP", State: "NONE", Flags: "SYN", Frame: "nft_do_chain", Family: "ipv4", Count: scenarioTimeouts}},
 	},
@@ -136,72 +148,66 @@ var Scenarios = []Scenario{
 // the server has data to be sent again.
 const pingData = "ping"
 
-func closedPort(network string) func(testing.TB, *NS) error {
-	return func(_ testing.TB, ns *NS) error {
+func closedPort(network string) func(testing.TB, *NS) (func() error, error) {
+	return func(_ testing.TB, ns *NS) (func() error, error) {
 		port, err := ns.FreePort(network)
-		if err != nil {
-			return err
-		}
-		return ns.ConnectClosed(network, port, scenarioSegments)
-	}
-}
-
-// onEstablished sends the segment seg builds to the server of a fresh
-// IPv4 connection, after the client sent pingData, and checks that the
-// drops left the connection where it was.
-func onEstablished(seg func(*Conn, Seq) Segment) func(testing.TB, *NS) error {
-	return func(_ testing.TB, ns *NS) error {
-		c, err := ns.Established("tcp4")
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		if err := c.Ping(); err != nil {
-			return err
-		}
-		before, err := c.ServerSeq()
-		if err != nil {
-			return err
-		}
-		if err := ns.SendRaw(seg(c, before), scenarioSegments); err != nil {
-			return err
-		}
-		after, err := c.ServerSeq()
-		if err != nil {
-			return err
-		}
-		if after != before {
-			return fmt.Errorf("server sequence moved from %+v to %+v: segments were not all dropped", before, after)
-		}
-		return nil
-	}
-}
-
-// toListener sends segments with flags from a port without a socket to a
-// listener.
-func toListener(flags uint8) func(testing.TB, *NS) error {
-	return func(_ testing.TB, ns *NS) error {
-		port, err := ns.Listen("tcp4")
-		if err != nil {
-			return err
-		}
-		src, err := ns.FreePort("tcp4")
-		if err != nil {
-			return err
-		}
-		return ns.SendRaw(Segment{Network: "tcp4", SrcPort: src, DstPort: port, Seq: 1, Ack: 1, Flags: flags, Window: 1024},
-			scenarioSegments)
-	}
-}
-
-func freePorts(ns *NS, network string, n int) ([]uint16, error) {
-	ports := make([]uint16, n)
-	for i := range ports {
-		p, err := ns.FreePort(network)
 		if err != nil {
 			return nil, err
 		}
-		ports[i] = p
+		return func() error { return ns.ConnectClosed(network, port, scenarioSegments) }, nil
 	}
-	return ports, nil
+}
+
+// sendRaw is a cause that sends scenarioSegments copies of seg.
+func sendRaw(ns *NS, seg Segment) (func() error, error) {
+	return func() error { return ns.SendRaw(seg, scenarioSegments) }, nil
+}
+
+// onEstablished prepares a fresh IPv4 connection whose client sent
+// pingData; its cause sends the segment seg builds to the server and
+// checks that the drops left the connection where it was.
+func onEstablished(seg func(*Conn, Seq) Segment) func(testing.TB, *NS) (func() error, error) {
+	return func(t testing.TB, ns *NS) (func() error, error) {
+		c, err := ns.Established("tcp4")
+		if err != nil {
+			return nil, err
+		}
+		t.Cleanup(func() { _ = c.Close() })
+		if err := c.Ping(); err != nil {
+			return nil, err
+		}
+		before, err := c.ServerSeq()
+		if err != nil {
+			return nil, err
+		}
+		return func() error {
+			if err := ns.SendRaw(seg(c, before), scenarioSegments); err != nil {
+				return err
+			}
+			after, err := c.ServerSeq()
+			if err != nil {
+				return err
+			}
+			if after != before {
+				return fmt.Errorf("server sequence moved from %+v to %+v: segments were not all dropped", before, after)
+			}
+			return nil
+		}, nil
+	}
+}
+
+// toListener prepares a listener; its cause sends segments with flags from
+// a port without a socket to it.
+func toListener(flags uint8) func(testing.TB, *NS) (func() error, error) {
+	return func(_ testing.TB, ns *NS) (func() error, error) {
+		port, err := ns.Listen("tcp4")
+		if err != nil {
+			return nil, err
+		}
+		src, err := ns.FreePort("tcp4")
+		if err != nil {
+			return nil, err
+		}
+		return sendRaw(ns, Segment{Network: "tcp4", SrcPort: src, DstPort: port, Seq: 1, Ack: 1, Flags: flags, Window: 1024})
+	}
 }
