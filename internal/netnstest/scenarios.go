@@ -51,14 +51,14 @@ const (
 // behind them are in the package doc.
 var Scenarios = []Scenario{
 	{
-		Name:  "closed port ipv4",
+		Name:    "closed port ipv4",
 		Prepare: closedPort("tcp4"),
-		Drops: []Drop{{Reason: "NO_SOCKET", State: "NONE", Flags: "SYN", Frame: "tcp_v4_rcv", Family: "ipv4", Count: scenarioSegments}},
+		Drops:   []Drop{{Reason: "NO_SOCKET", State: "NONE", Flags: "SYN", Frame: "tcp_v4_rcv", Family: "ipv4", Count: scenarioSegments}},
 	},
 	{
-		Name:  "closed port ipv6",
+		Name:    "closed port ipv6",
 		Prepare: closedPort("tcp6"),
-		Drops: []Drop{{Reason: "NO_SOCKET", State: "NONE", Flags: "SYN", Frame: "tcp_v6_rcv", Family: "ipv6", Count: scenarioSegments}},
+		Drops:   []Drop{{Reason: "NO_SOCKET", State: "NONE", Flags: "SYN", Frame: "tcp_v6_rcv", Family: "ipv6", Count: scenarioSegments}},
 	},
 	{
 		Name: "bad checksum",
@@ -83,7 +83,7 @@ var Scenarios = []Scenario{
 			Family: "ipv4", Count: scenarioSegments, ViaTCPDrop: true}},
 	},
 	{
-		Name:  "established data out of window",
+		Name:    "established data out of window",
 		Prepare: onEstablished((*Conn).OutOfWindowData),
 		Drops: []Drop{{Reason: "TCP_INVALID_SEQUENCE", State: "ESTABLISHED", Flags: "PSH|ACK", Frame: "tcp_validate_incoming",
 			Family: "ipv4", Count: scenarioSegments, ViaTCPDrop: true}},
@@ -97,7 +97,7 @@ var Scenarios = []Scenario{
 			Family: "ipv4", Count: scenarioSegments, ViaTCPDrop: true, RouteDropped: true}},
 	},
 	{
-		Name:  "established ack of unsent data",
+		Name:    "established ack of unsent data",
 		Prepare: onEstablished((*Conn).UnsentAck),
 		Drops: []Drop{{Reason: "TCP_ACK_UNSENT_DATA", State: "ESTABLISHED", Flags: "ACK", Frame: "tcp_v4_do_rcv",
 			Family: "ipv4", Count: scenarioSegments, ViaTCPDrop: true}},
@@ -117,7 +117,7 @@ var Scenarios = []Scenario{
 	{
 		// The listener resets the ACK; the RST goes back to the sender's
 		// port, where no socket is, and is dropped too.
-		Name:  "listener ack without request",
+		Name:    "listener ack without request",
 		Prepare: toListener(ACK),
 		Drops: []Drop{
 			{Reason: "TCP_FLAGS", State: "LISTEN", Flags: "ACK", Frame: "tcp_v4_do_rcv", Family: "ipv4", Count: scenarioSegments},
@@ -125,7 +125,7 @@ var Scenarios = []Scenario{
 		},
 	},
 	{
-		Name:  "listener syn fin",
+		Name:    "listener syn fin",
 		Prepare: toListener(SYN | FIN),
 		Drops: []Drop{{Reason: "TCP_FLAGS", State: "LISTEN", Flags: "FIN|SYN", Frame: "tcp_rcv_state_process", Family: "ipv4",
 			Count: scenarioSegments, ViaTCPDrop: true}},
