@@ -1,5 +1,7 @@
 package netnstest
 
+import "testing"
+
 // Sight is what a kernel, and the probe attached to it, can tell about a
 // drop. Tests derive it from kernel facts and the probe's own report, and
 // turn the series a scenario makes on 6.18 (Drop) into what this kernel
@@ -75,4 +77,28 @@ func (s Sight) Sees(d Drop) (Drop, Netns) {
 		return d, NoNetns
 	}
 	return d, OwnNetns
+}
+
+// SightOf is the Sight of a running probe, from the tags of its
+// tcpdrop_probe line: state_from and tcp_drop where the probe reports them,
+// else the attach mode (probe) and the kernel's version.
+func SightOf(t testing.TB, probeTags map[string]string) Sight {
+	t.Helper()
+	s := Sight{
+		Reasons: KernelAtLeast(t, 5, 17),
+		// Only tp_btf_rx_sk, and the raw tracepoint whose record has
+		// rx_sk (6.11+), pass the receiving socket.
+		Socket:  probeTags["probe"] == "tp_btf_rx_sk" || probeTags["probe"] != "tp_btf" && KernelAtLeast(t, 6, 11),
+		TCPDrop: TCPDropMissed,
+	}
+	if KernelAtLeast(t, 5, 18) {
+		s.TCPDrop = TCPDropTracepoint
+	}
+	if from, ok := probeTags["state_from"]; ok {
+		s.Socket = from == "rx_sk" || from == "receive_hooks"
+	}
+	if tcpDrop, ok := probeTags["tcp_drop"]; ok {
+		s.TCPDrop = tcpDrop
+	}
+	return s
 }

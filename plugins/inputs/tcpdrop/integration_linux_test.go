@@ -28,7 +28,7 @@ func TestDropsAreCountedExactly(t *testing.T) {
 				return
 			}
 			p := startPlugin(t, mode, nil)
-			sight := probeSight(t, p, mode)
+			sight := probeSight(t, p)
 			t.Logf("probe sees %+v", sight)
 			for _, sc := range netnstest.Scenarios {
 				t.Run(sc.Name, func(t *testing.T) {
@@ -69,35 +69,19 @@ func requireScenario(t *testing.T, p plugin, ns *netnstest.NS, sc netnstest.Scen
 	}
 }
 
-// probeSight tells what the probe in mode can see on this kernel, from the
-// probe's own report where it gives one (the state_from and tcp_drop tags
-// of tcpdrop_probe), else from the kernel's version.
-func probeSight(t *testing.T, p plugin, mode probe.Mode) netnstest.Sight {
+// probeSight tells what the probe can see on this kernel, from its
+// tcpdrop_probe line.
+func probeSight(t *testing.T, p plugin) netnstest.Sight {
 	t.Helper()
 	require.NoError(t, p.Gather(p.acc))
-	var tags map[string]string
+	defer p.acc.ClearMetrics()
 	for _, m := range p.acc.GetTelegrafMetrics() {
 		if m.Name() == "tcpdrop_probe" {
-			tags = m.Tags()
+			return netnstest.SightOf(t, m.Tags())
 		}
 	}
-	p.acc.ClearMetrics()
-	require.NotNil(t, tags, "a tcpdrop_probe line")
-	sight := netnstest.Sight{
-		Reasons: netnstest.KernelAtLeast(t, 5, 17),
-		Socket:  rxSk(t, mode),
-		TCPDrop: netnstest.TCPDropMissed,
-	}
-	if netnstest.KernelAtLeast(t, 5, 18) {
-		sight.TCPDrop = netnstest.TCPDropTracepoint
-	}
-	if from, ok := tags["state_from"]; ok {
-		sight.Socket = from == "rx_sk" || from == "receive_hooks"
-	}
-	if tcpDrop, ok := tags["tcp_drop"]; ok {
-		sight.TCPDrop = tcpDrop
-	}
-	return sight
+	require.Fail(t, "no tcpdrop_probe line")
+	return netnstest.Sight{}
 }
 
 // Sampled drops name the drop site as their first frame, in every mode, and
@@ -181,17 +165,6 @@ func TestWithoutDropReasons(t *testing.T) {
 	require.NoError(t, filtered.Init())
 	require.EqualError(t, filtered.Start(&testutil.Accumulator{}),
 		"include_reasons and exclude_reasons need a kernel with drop reasons (5.17 or later)")
-}
-
-// rxSk tells whether mode sees the socket a receive drop happened on.
-func rxSk(t *testing.T, mode probe.Mode) bool {
-	switch mode {
-	case probe.ModeBTFRxSk:
-		return true
-	case probe.ModeTracepoint:
-		return netnstest.KernelAtLeast(t, 6, 11)
-	}
-	return false
 }
 
 // kernelHas tells whether this kernel supports mode. Where it does not
