@@ -7,6 +7,8 @@ import "testing"
 // turn the series a scenario makes on 6.18 (Drop) into what this kernel
 // must report (Sight.Sees).
 type Sight struct {
+	// Kernel is the kernel's release.
+	Kernel Version
 	// Reasons: the kernel has drop reasons (5.17+); without them every
 	// reason is UNKNOWN.
 	Reasons bool
@@ -37,6 +39,10 @@ type Drop struct {
 	// ViaTCPDrop: freed by tcp_drop(), which before 5.18 calls
 	// __kfree_skb and so never reaches skb:kfree_skb.
 	ViaTCPDrop bool
+	// OldReason is the reason kernels before OldReasonUntil report
+	// instead of Reason, where the kernel gave this drop its reason later.
+	OldReason      string
+	OldReasonUntil Version
 	// RouteDropped: TCP had dropped the packet's route (tcp_data_queue
 	// does) before freeing it, so without the socket nothing in the packet
 	// names its network namespace.
@@ -66,6 +72,9 @@ func (s Sight) Sees(d Drop) (Drop, Netns) {
 		d.Reason, d.Frame = "UNKNOWN", "tcp_drop"
 		return d, OwnNetns
 	}
+	if d.OldReason != "" && !s.Kernel.AtLeast(d.OldReasonUntil.Major, d.OldReasonUntil.Minor) {
+		d.Reason = d.OldReason
+	}
 	if !s.Reasons {
 		d.Reason = "UNKNOWN"
 	}
@@ -84,14 +93,16 @@ func (s Sight) Sees(d Drop) (Drop, Netns) {
 // else the attach mode (probe) and the kernel's version.
 func SightOf(t testing.TB, probeTags map[string]string) Sight {
 	t.Helper()
+	k := KernelVersion(t)
 	s := Sight{
-		Reasons: KernelAtLeast(t, 5, 17),
+		Kernel:  k,
+		Reasons: k.AtLeast(5, 17),
 		// Only tp_btf_rx_sk, and the raw tracepoint whose record has
 		// rx_sk (6.11+), pass the receiving socket.
-		Socket:  probeTags["probe"] == "tp_btf_rx_sk" || probeTags["probe"] != "tp_btf" && KernelAtLeast(t, 6, 11),
+		Socket:  probeTags["probe"] == "tp_btf_rx_sk" || probeTags["probe"] != "tp_btf" && k.AtLeast(6, 11),
 		TCPDrop: TCPDropMissed,
 	}
-	if KernelAtLeast(t, 5, 18) {
+	if k.AtLeast(5, 18) {
 		s.TCPDrop = TCPDropTracepoint
 	}
 	if from, ok := probeTags["state_from"]; ok {
