@@ -88,28 +88,19 @@ func (s Sight) Sees(d Drop) (Drop, Netns) {
 	return d, OwnNetns
 }
 
-// SightOf is the Sight of a running probe, from the tags of its
-// tcpdrop_probe line: state_from and tcp_drop where the probe reports them,
-// else the attach mode (probe) and the kernel's version.
+// SightOf is the Sight of a running probe: the kernel's release, and the
+// state_from and tcp_drop tags of the probe's tcpdrop_probe line.
 func SightOf(t testing.TB, probeTags map[string]string) Sight {
 	t.Helper()
+	from, tcpDrop := probeTags["state_from"], probeTags["tcp_drop"]
+	if from == "" || tcpDrop == "" {
+		t.Fatalf("tcpdrop_probe tags %v lack state_from or tcp_drop", probeTags)
+	}
 	k := KernelVersion(t)
-	s := Sight{
+	return Sight{
 		Kernel:  k,
 		Reasons: k.AtLeast(5, 17),
-		// Only tp_btf_rx_sk, and the raw tracepoint whose record has
-		// rx_sk (6.11+), pass the receiving socket.
-		Socket:  probeTags["probe"] == "tp_btf_rx_sk" || probeTags["probe"] != "tp_btf" && k.AtLeast(6, 11),
-		TCPDrop: TCPDropMissed,
+		Socket:  from == "rx_sk" || from == "receive_hooks",
+		TCPDrop: tcpDrop,
 	}
-	if k.AtLeast(5, 18) {
-		s.TCPDrop = TCPDropTracepoint
-	}
-	if from, ok := probeTags["state_from"]; ok {
-		s.Socket = from == "rx_sk" || from == "receive_hooks"
-	}
-	if tcpDrop, ok := probeTags["tcp_drop"]; ok {
-		s.TCPDrop = tcpDrop
-	}
-	return s
 }
