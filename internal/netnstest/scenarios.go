@@ -28,15 +28,6 @@ func (s Scenario) Cause(t testing.TB, ns *NS) error {
 	return cause()
 }
 
-// Total is the number of drops the scenario makes.
-func (s Scenario) Total() uint64 {
-	var n uint64
-	for _, d := range s.Drops {
-		n += d.Count
-	}
-	return n
-}
-
 // scenarioSegments is how many segments a scenario of raw segments sends;
 // scenarioTimeouts how many connects the netfilter one makes, each taking
 // scenarioTimeout (below the 1 s SYN retransmit: one SYN each).

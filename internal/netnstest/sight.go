@@ -23,7 +23,8 @@ type Sight struct {
 	TCPDrop string
 }
 
-// The values of Sight.TCPDrop, as the probe names them.
+// The values of Sight.TCPDrop: the probe's tcp_drop tag (internal/probe,
+// which imports this package in its tests, names them too).
 const (
 	TCPDropTracepoint = "tracepoint"
 	TCPDropSkDrops    = "sk_drops"
