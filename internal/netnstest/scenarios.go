@@ -67,7 +67,7 @@ var Scenarios = []Scenario{
 	},
 	{
 		Name: "established rst out of window",
-		Prepare: onEstablished(func(c *Conn, s Seq) Segment {
+		Prepare: onEstablished("tcp4", func(c *Conn, s Seq) Segment {
 			return c.ToServer(RST, s.RcvNxt+farAhead)
 		}),
 		Drops: []Drop{{Reason: "TCP_INVALID_SEQUENCE", State: "ESTABLISHED", Flags: "RST", Frame: "tcp_validate_incoming",
@@ -75,13 +75,19 @@ var Scenarios = []Scenario{
 	},
 	{
 		Name:    "established data out of window",
-		Prepare: onEstablished((*Conn).OutOfWindowData),
+		Prepare: onEstablished("tcp4", (*Conn).OutOfWindowData),
 		Drops: []Drop{{Reason: "TCP_INVALID_SEQUENCE", State: "ESTABLISHED", Flags: "PSH|ACK", Frame: "tcp_validate_incoming",
 			Family: "ipv4", Count: scenarioSegments, ViaTCPDrop: true}},
 	},
 	{
+		Name:    "established data out of window ipv6",
+		Prepare: onEstablished("tcp6", (*Conn).OutOfWindowData),
+		Drops: []Drop{{Reason: "TCP_INVALID_SEQUENCE", State: "ESTABLISHED", Flags: "PSH|ACK", Frame: "tcp_validate_incoming",
+			Family: "ipv6", Count: scenarioSegments, ViaTCPDrop: true}},
+	},
+	{
 		Name: "established old data",
-		Prepare: onEstablished(func(c *Conn, s Seq) Segment {
+		Prepare: onEstablished("tcp4", func(c *Conn, s Seq) Segment {
 			return c.OldData(s, []byte(pingData))
 		}),
 		Drops: []Drop{{Reason: "TCP_OLD_DATA", State: "ESTABLISHED", Flags: "PSH|ACK", Frame: "tcp_data_queue",
@@ -89,20 +95,20 @@ var Scenarios = []Scenario{
 	},
 	{
 		Name:    "established ack of unsent data",
-		Prepare: onEstablished((*Conn).UnsentAck),
+		Prepare: onEstablished("tcp4", (*Conn).UnsentAck),
 		Drops: []Drop{{Reason: "TCP_ACK_UNSENT_DATA", State: "ESTABLISHED", Flags: "ACK", Frame: "tcp_v4_do_rcv",
 			Family: "ipv4", Count: scenarioSegments, ViaTCPDrop: true}},
 	},
 	{
-		Name: "time wait rst out of window",
-		Prepare: func(_ testing.TB, ns *NS) (func() error, error) {
-			tw, err := ns.TimeWait("tcp4")
-			if err != nil {
-				return nil, err
-			}
-			return sendRaw(ns, tw.ToTimeWait(RST, tw.RcvNxt+farAhead))
-		},
+		Name:    "time wait rst out of window",
+		Prepare: toTimeWait("tcp4"),
 		Drops: []Drop{{Reason: "NOT_SPECIFIED", State: "TIME_WAIT", Flags: "RST", Frame: "tcp_v4_rcv", Family: "ipv4",
+			Count: scenarioSegments}},
+	},
+	{
+		Name:    "time wait rst out of window ipv6",
+		Prepare: toTimeWait("tcp6"),
+		Drops: []Drop{{Reason: "NOT_SPECIFIED", State: "TIME_WAIT", Flags: "RST", Frame: "tcp_v6_rcv", Family: "ipv6",
 			Count: scenarioSegments}},
 	},
 	{
@@ -157,12 +163,12 @@ func sendRaw(ns *NS, seg Segment) (func() error, error) {
 	return func() error { return ns.SendRaw(seg, scenarioSegments) }, nil
 }
 
-// onEstablished prepares a fresh IPv4 connection whose client sent
+// onEstablished prepares a fresh connection on network whose client sent
 // pingData; its cause sends the segment seg builds to the server and
 // checks that the drops left the connection where it was.
-func onEstablished(seg func(*Conn, Seq) Segment) func(testing.TB, *NS) (func() error, error) {
+func onEstablished(network string, seg func(*Conn, Seq) Segment) func(testing.TB, *NS) (func() error, error) {
 	return func(t testing.TB, ns *NS) (func() error, error) {
-		c, err := ns.Established("tcp4")
+		c, err := ns.Established(network)
 		if err != nil {
 			return nil, err
 		}
@@ -187,6 +193,18 @@ func onEstablished(seg func(*Conn, Seq) Segment) func(testing.TB, *NS) (func() e
 			}
 			return nil
 		}, nil
+	}
+}
+
+// toTimeWait prepares a TIME_WAIT socket on network; its cause sends it
+// RSTs beyond its window, which it drops unanswered.
+func toTimeWait(network string) func(testing.TB, *NS) (func() error, error) {
+	return func(_ testing.TB, ns *NS) (func() error, error) {
+		tw, err := ns.TimeWait(network)
+		if err != nil {
+			return nil, err
+		}
+		return sendRaw(ns, tw.ToTimeWait(RST, tw.RcvNxt+farAhead))
 	}
 }
 

@@ -17,6 +17,9 @@ var scenarioCounters = map[string]func(grew func(string) int64) map[string]int64
 		// A duplicate ACK for each: data is never rate limited.
 		return map[string]int64{"Tcp:InSegs": 2 * scenarioSegments, "Tcp:OutSegs": scenarioSegments}
 	},
+	"established data out of window ipv6": func(func(string) int64) map[string]int64 {
+		return map[string]int64{"Tcp:InSegs": 2 * scenarioSegments, "Tcp:OutSegs": scenarioSegments}
+	},
 	"established old data": func(func(string) int64) map[string]int64 {
 		// A duplicate ACK with a D-SACK for each.
 		return map[string]int64{"Tcp:InSegs": 2 * scenarioSegments, "Tcp:OutSegs": scenarioSegments,
@@ -28,6 +31,9 @@ var scenarioCounters = map[string]func(grew func(string) int64) map[string]int64
 		return map[string]int64{"Tcp:InSegs": scenarioSegments + challenges, "Tcp:OutSegs": challenges}
 	},
 	"time wait rst out of window": func(func(string) int64) map[string]int64 {
+		return map[string]int64{"Tcp:InSegs": scenarioSegments, "Tcp:OutSegs": 0}
+	},
+	"time wait rst out of window ipv6": func(func(string) int64) map[string]int64 {
 		return map[string]int64{"Tcp:InSegs": scenarioSegments, "Tcp:OutSegs": 0}
 	},
 	"listener ack without request": func(func(string) int64) map[string]int64 {
