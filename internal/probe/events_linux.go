@@ -19,16 +19,6 @@ import (
 // ErrNoSampling is returned by ReadEvents of a probe opened without it.
 var ErrNoSampling = errors.New("probe opened without sampling")
 
-// Batch is what one read of the ring gave.
-type Batch struct {
-	Events []drop.Event
-	// Bad counts records that could not be decoded; they were skipped.
-	Bad int
-	// Flushed says every event in the ring when FlushEvents was called
-	// has been handed over, in this batch or before.
-	Flushed bool
-}
-
 // ReadEvents hands fn the sampled drops, one batch per poll, until the probe
 // is closed; then it returns nil. The probe submits events without waking
 // the reader (a wake-up costs more than counting a drop), so the ring is
