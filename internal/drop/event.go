@@ -22,5 +22,4 @@ type Event struct {
 	State    uint8
 	Flags    uint8
 	Family   uint8
-	Window   uint64 // generation of the window the drop was counted in
 }

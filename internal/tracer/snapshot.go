@@ -27,14 +27,25 @@ type Snapshot struct {
 	Naming error
 }
 
-// Stats are the probe's counters of one window.
+// Stats are the probe's counters of one window. Those the kernel keeps
+// per window are cut at the same swap as the counts.
 type Stats struct {
-	MapFull    uint64 // drops whose key did not fit into the window map
-	Filtered   uint64 // TCP drops skipped by the filters
-	Suppressed uint64 // counted drops the token bucket did not sample
-	Lost       uint64 // sampled drops the full ring refused
-	BadRecords uint64 // ring records that could not be decoded, skipped
-	EventsShed uint64 // samples read but left out of Samples (store full)
+	MapFull  uint64 // drops whose key did not fit into the window map
+	Filtered uint64 // TCP drops skipped by the filters
+	Unparsed uint64 // IP packets whose TCP header could not be read
+	SkDrops  uint64 // drops in the counts taken from sockets' sk_drops
+	Sampled  uint64 // drops sent to the event ring
+	Lost     uint64 // sampled drops the full ring refused
+	// Suppressed are counted drops the token bucket did not sample (0
+	// without sampling).
+	Suppressed uint64
+	// NoWindow are drops seen while no window map was installed (a bug if
+	// ever non-zero); NoWindowKnown is false when the counter could not
+	// be read at both ends of the window.
+	NoWindow      uint64
+	NoWindowKnown bool
+	BadRecords    uint64 // ring records that could not be decoded, skipped
+	EventsShed    uint64 // samples read but left out of Samples (store full)
 	// From the kernel's program info, which keeps them since load: the
 	// growth in this window, when it can be known (see RunStats).
 	Run RunStats

@@ -34,7 +34,9 @@ type Config struct {
 // one owner of the probe: Close detaches it.
 type Tracer struct {
 	probe    *probe.Probe
+	info     probe.Info
 	names    *drop.Namer
+	naming   error // why names could not be read at start
 	dims     drop.Dims
 	sampling probe.Sampling
 	cpus     int
@@ -47,11 +49,8 @@ type Tracer struct {
 
 	mu      sync.Mutex // one snapshot at a time, and Close
 	start   time.Time  // of the window in progress
-	runtime cumulative
-	runs    cumulative
-	misses  cumulative
-	stats   [4]cumulative // the probe's counters, until it cuts them per window
-	gen     uint64
+	// The probe's counters kept since load, turned into growth per window.
+	runtime, runs, misses, noWindow cumulative
 }
 
 // poll is how often the ring of sampled drops is read between snapshots.
@@ -95,10 +94,12 @@ func Start(cfg Config) (_ *Tracer, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("attach to skb:kfree_skb: %w", err)
 	}
-	t := &Tracer{probe: p, names: names, dims: opts.Dims, sampling: opts.Sampling, cpus: cpus,
+	t := &Tracer{probe: p, info: p.Info(), names: names, dims: opts.Dims, sampling: opts.Sampling, cpus: cpus,
 		maxKeys: opts.MaxKeys, start: time.Now()}
-	t.readRunStats() // the baseline of the first window
-	t.readStats()
+	t.progStats(&Stats{}) // the baseline of the first window
+	if err := names.Symbols.Check(); err != nil {
+		t.naming = explainNaming(err)
+	}
 	if opts.Sampling.Rate > 0 {
 		window := cfg.Window
 		if window <= 0 {
@@ -143,13 +144,15 @@ func (t *Tracer) Snapshot() (Snapshot, error) {
 	if err != nil {
 		return s, err
 	}
-	t.runStats(&s.Stats.Run)
+	t.progStats(&s.Stats)
 	if t.store != nil {
 		err = t.drain()
 		size := sampleBudget(t.sampling, t.cpus, s.End.Sub(s.Start))
 		s.Samples, s.Stats.EventsShed, s.Stats.BadRecords = t.store.take(gen, size)
 	}
-	s.Naming = t.prepareNames(s)
+	if nerr := t.prepareNames(s); nerr != nil {
+		s.Naming = explainNaming(nerr)
+	}
 	return s, err
 }
 
@@ -193,35 +196,29 @@ func (t *Tracer) prepareNames(s Snapshot) error {
 	return t.names.Symbols.Resolve(addrs)
 }
 
-// runStats reads the program's run-time statistics and turns them into
-// the window's growth: the one place these cumulative counters are
+// progStats reads the probe's counters that the kernel keeps since load
+// and puts their growth in this window into st: the one place these are
 // subtracted.
-func (t *Tracer) runStats(into *RunStats) {
-	st, ok := t.readRunStats()
-	misses, known := t.misses.next(st.RecursionMisses, ok)
-	runtime, measured := t.runtime.next(uint64(st.Runtime), ok)
-	runs, _ := t.runs.next(st.RunCount, ok)
-	*into = RunStats{RecursionMisses: misses, Known: known}
+func (t *Tracer) progStats(st *Stats) {
+	ps, err := t.probe.ProgStats()
+	ok := err == nil
+	st.NoWindow, st.NoWindowKnown = t.noWindow.next(ps.NoWindow, ok)
+	misses, known := t.misses.next(ps.RecursionMisses, ok)
+	runtime, measured := t.runtime.next(uint64(ps.Runtime), ok)
+	runs, _ := t.runs.next(ps.RunCount, ok)
+	st.Run = RunStats{RecursionMisses: misses, Known: known}
 	// Zero counters mean the kernel never measured this program: neither
 	// the sysctl nor a BPF_ENABLE_STATS descriptor was on since load.
-	if measured && st.RunCount > 0 {
-		into.Runtime, into.Count, into.Measured = time.Duration(runtime), runs, true
+	if measured && ps.RunCount > 0 {
+		st.Run.Runtime, st.Run.Count, st.Run.Measured = time.Duration(runtime), runs, true
 	}
-}
-
-func (t *Tracer) readRunStats() (probe.Stats, bool) {
-	st, err := t.probe.Stats()
-	return st, err == nil
 }
 
 // Names names reasons, drop sites and stacks of this tracer's snapshots.
 func (t *Tracer) Names() *drop.Namer { return t.names }
 
-// Mode is the attach mode in use.
-func (t *Tracer) Mode() probe.Mode { return t.probe.Mode() }
-
-// Skipped lists why the modes tried before the one in use failed.
-func (t *Tracer) Skipped() []error { return t.probe.Skipped() }
+// Info says what the probe in use can see.
+func (t *Tracer) Info() probe.Info { return t.info }
 
 // PossibleCPUs is the host's possible CPUs, which size the maps and the
 // sample store.
