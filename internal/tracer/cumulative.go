@@ -1,17 +1,17 @@
 package tracer
 
-// cumulative turns a counter the kernel keeps since load into its growth
+// Cumulative turns a counter the kernel keeps since load into its growth
 // per window. A read that failed forgets the baseline instead of zeroing
 // it, so the window after it reports nothing rather than everything since
 // load: no value ever spans more than one window.
-type cumulative struct {
+type Cumulative struct {
 	last uint64
 	have bool
 }
 
-// next takes this window's reading (ok false when it failed) and returns
+// Next takes this window's reading (ok false when it failed) and returns
 // the growth since the previous one, known only if both were read.
-func (c *cumulative) next(cur uint64, ok bool) (growth uint64, known bool) {
+func (c *Cumulative) Next(cur uint64, ok bool) (growth uint64, known bool) {
 	prev, had := c.last, c.have
 	c.last, c.have = cur, ok
 	if !ok || !had {

@@ -18,11 +18,11 @@ func MapMemory(maxKeys uint32, possibleCPUs int) uint64 {
 	return windowMaps * uint64(maxKeys) * (keyOverhead + valuePerCPU*uint64(possibleCPUs))
 }
 
-// checkMapMemory refuses a max_keys whose maps would exceed MaxMapMemory
+// CheckMapMemory refuses a max_keys whose maps would exceed MaxMapMemory
 // on this host.
-func checkMapMemory(maxKeys uint32, possibleCPUs int) error {
+func CheckMapMemory(maxKeys uint32, possibleCPUs int) error {
 	if maxKeys == 0 {
-		return fmt.Errorf("max_keys must be positive")
+		return fmt.Errorf("max_keys must be at least 1")
 	}
 	if mem := MapMemory(maxKeys, possibleCPUs); mem > MaxMapMemory {
 		most := MaxMapMemory / (windowMaps * (keyOverhead + valuePerCPU*uint64(possibleCPUs)))

@@ -51,7 +51,7 @@ func TestStoreShedsWhatDoesNotFit(t *testing.T) {
 	s.push(probe.Batch{Events: events(2, 0, 5)})
 	got, shed, _ = s.take(2, 3)
 	require.Len(t, got, 3)
-	require.Equal(t, uint64(2), shed, "per window, not cumulative")
+	require.Equal(t, uint64(2), shed, "per window, not Cumulative")
 }
 
 // Algorithm R keeps every offered event with the same chance: over many

@@ -47,10 +47,10 @@ type Tracer struct {
 	reading chan struct{} // closed when the reader ends
 	readErr error         // why the reader ended, once reading is closed
 
-	mu      sync.Mutex // one snapshot at a time, and Close
-	start   time.Time  // of the window in progress
+	mu    sync.Mutex // one snapshot at a time, and Close
+	start time.Time  // of the window in progress
 	// The probe's counters kept since load, turned into growth per window.
-	runtime, runs, misses, noWindow cumulative
+	runtime, runs, misses, noWindow Cumulative
 }
 
 // poll is how often the ring of sampled drops is read between snapshots.
@@ -73,7 +73,7 @@ func Start(cfg Config) (_ *Tracer, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("possible cpus: %w", err)
 	}
-	if err := checkMapMemory(cfg.Probe.MaxKeys, cpus); err != nil {
+	if err := CheckMapMemory(cfg.Probe.MaxKeys, cpus); err != nil {
 		return nil, err
 	}
 	kernelReasons := cfg.KernelReasons
@@ -202,10 +202,10 @@ func (t *Tracer) prepareNames(s Snapshot) error {
 func (t *Tracer) progStats(st *Stats) {
 	ps, err := t.probe.ProgStats()
 	ok := err == nil
-	st.NoWindow, st.NoWindowKnown = t.noWindow.next(ps.NoWindow, ok)
-	misses, known := t.misses.next(ps.RecursionMisses, ok)
-	runtime, measured := t.runtime.next(uint64(ps.Runtime), ok)
-	runs, _ := t.runs.next(ps.RunCount, ok)
+	st.NoWindow, st.NoWindowKnown = t.noWindow.Next(ps.NoWindow, ok)
+	misses, known := t.misses.Next(ps.RecursionMisses, ok)
+	runtime, measured := t.runtime.Next(uint64(ps.Runtime), ok)
+	runs, _ := t.runs.Next(ps.RunCount, ok)
 	st.Run = RunStats{RecursionMisses: misses, Known: known}
 	// Zero counters mean the kernel never measured this program: neither
 	// the sysctl nor a BPF_ENABLE_STATS descriptor was on since load.
