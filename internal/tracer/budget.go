@@ -13,8 +13,10 @@ const MaxSamples = 20000
 
 // sampleBudget is how many samples the kernel can admit in one window:
 // every possible CPU may send a full bucket and then the rate for the
-// window's length. The store keeps that many, at most MaxSamples, so it
-// sheds only when the kernel's budget exceeds the cap.
+// window's length. The length is the last window's, and a window may run
+// longer than the one before (a slow gather), so room is made for twice
+// as long. The store keeps that many, at most MaxSamples, so it sheds only
+// when the kernel's budget exceeds the cap.
 func sampleBudget(s probe.Sampling, cpus int, window time.Duration) int {
 	if s.Rate == 0 {
 		return 0
@@ -23,6 +25,6 @@ func sampleBudget(s probe.Sampling, cpus int, window time.Duration) int {
 	if burst == 0 {
 		burst = s.Rate
 	}
-	perCPU := float64(burst) + float64(s.Rate)*window.Seconds()
+	perCPU := float64(burst) + float64(s.Rate)*2*window.Seconds()
 	return int(min(float64(cpus)*perCPU+1, MaxSamples))
 }
