@@ -37,6 +37,7 @@ type Tracer struct {
 	info     probe.Info
 	names    *drop.Namer
 	naming   error // why names could not be read at start
+	named    error // the last naming outcome, for snapshots without addresses
 	dims     drop.Dims
 	sampling probe.Sampling
 	cpus     int
@@ -100,6 +101,7 @@ func Start(cfg Config) (_ *Tracer, err error) {
 	if err := names.Symbols.Check(); err != nil {
 		t.naming = explainNaming(err)
 	}
+	t.named = t.naming
 	if opts.Sampling.Rate > 0 {
 		window := cfg.Window
 		if window <= 0 {
@@ -150,9 +152,7 @@ func (t *Tracer) Snapshot() (Snapshot, error) {
 		size := sampleBudget(t.sampling, t.cpus, s.End.Sub(s.Start))
 		s.Samples, s.Stats.EventsShed, s.Stats.BadRecords = t.store.take(gen, size)
 	}
-	if nerr := t.prepareNames(s); nerr != nil {
-		s.Naming = explainNaming(nerr)
-	}
+	s.Naming = t.prepareNames(s)
 	return s, err
 }
 
@@ -178,7 +178,8 @@ func (t *Tracer) drain() error {
 }
 
 // prepareNames symbolizes the snapshot's drop sites (if grouped by frame)
-// and its samples' stacks in one pass over kallsyms.
+// and its samples' stacks in one pass over kallsyms. A snapshot without
+// addresses keeps the last outcome.
 func (t *Tracer) prepareNames(s Snapshot) error {
 	var addrs []uint64
 	if t.dims.Has(drop.DimFrame) {
@@ -191,9 +192,13 @@ func (t *Tracer) prepareNames(s Snapshot) error {
 		addrs = append(addrs, e.Stack...)
 	}
 	if len(addrs) == 0 {
-		return nil
+		return t.named
 	}
-	return t.names.Symbols.Resolve(addrs)
+	t.named = nil
+	if err := t.names.Symbols.Resolve(addrs); err != nil {
+		t.named = explainNaming(err)
+	}
+	return t.named
 }
 
 // progStats reads the probe's counters that the kernel keeps since load
