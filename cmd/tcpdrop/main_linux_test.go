@@ -146,3 +146,11 @@ func TestStormIsSampledAndCountedExactly(t *testing.T) {
 	}
 	require.Equal(t, int64(drops), counted, "the plugin's window is exact")
 }
+
+// A reason excluded by default is counted when asked for.
+func TestReasonBeatsDefaultExclusion(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	c := start(t, "-reason", "QUEUE_PURGE", "-duration", "300ms")
+	_, stderr := c.wait(t)
+	require.Regexp(t, `^\d+ TCP drops counted, \d+ shown`, stderr)
+}
