@@ -3,7 +3,9 @@ package tracer
 import (
 	"testing"
 
+	"github.com/cilium/ebpf"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
 
 	"github.com/tcpdrop/tcpdrop/internal/drop"
 	"github.com/tcpdrop/tcpdrop/internal/netnstest"
@@ -113,4 +115,31 @@ func TestCloseIsNilSafeAndIdempotent(t *testing.T) {
 func TestStartRefusesTooMuchKernelMemory(t *testing.T) {
 	_, err := Start(Config{Probe: probe.Options{Mode: probe.ModeAuto, MaxKeys: 1 << 30}})
 	require.ErrorContains(t, err, "of kernel memory")
+}
+
+// BPF statistics turned on through a BPF_ENABLE_STATS descriptor, as
+// bpftool prog profile does, leave kernel.bpf_stats_enabled at 0: the run
+// time and count must still be reported, as the growth in the window.
+func TestRunStatsThroughEnableStats(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	ns := netnstest.New(t)
+	tr := start(t, Config{Probe: probe.Options{Mode: probe.ModeAuto, Dims: drop.DimNetns, MaxKeys: 16,
+		Netns: uint32(ns.Inode())}})
+	stats, err := ebpf.EnableStats(uint32(unix.BPF_STATS_RUN_TIME))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = stats.Close() })
+	_, err = tr.Snapshot()
+	require.NoError(t, err)
+
+	port, err := ns.FreePort("tcp4")
+	require.NoError(t, err)
+	const n = 50
+	require.NoError(t, ns.ConnectClosed("tcp4", port, n))
+	s, err := tr.Snapshot()
+	require.NoError(t, err)
+	require.Equal(t, uint64(n), s.Drops())
+	require.True(t, s.Stats.Run.Known)
+	require.True(t, s.Stats.Run.Measured, "measured through BPF_ENABLE_STATS")
+	require.GreaterOrEqual(t, s.Stats.Run.Count, uint64(n), "at least one run per drop of ours")
+	require.Positive(t, s.Stats.Run.Runtime)
 }
