@@ -132,8 +132,9 @@ func (t *Tracer) read() {
 // Snapshot ends the window in progress and returns it. The counts and the
 // probe's counters are cut at the same swap; the ring is then drained, so
 // every sample of the window is in it and samples of the next wait there.
-// With an error the window's counts are lost (and said so); the next
-// window starts clean.
+// With an error from the swap the snapshot has no counts: a swap that
+// failed leaves them to the next window, a read that failed loses them
+// (the probe empties the map, so the next window starts clean).
 func (t *Tracer) Snapshot() (Snapshot, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -143,10 +144,10 @@ func (t *Tracer) Snapshot() (Snapshot, error) {
 	s := Snapshot{Start: t.start, End: time.Now()}
 	t.start = s.End
 	gen, err := t.window(&s)
+	t.progStats(&s.Stats) // also on error: no later value spans two windows
 	if err != nil {
 		return s, err
 	}
-	t.progStats(&s.Stats)
 	if t.store != nil {
 		err = t.drain()
 		size := sampleBudget(t.sampling, t.cpus, s.End.Sub(s.Start))
