@@ -35,6 +35,9 @@ func run(o options, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 	if tr.Names().Reasons == nil {
 		fmt.Fprintln(stderr, "tcpdrop: this kernel has no drop reasons (before 5.17): every reason is UNKNOWN")
 	}
+	for _, blind := range tr.Info().BlindSpots() {
+		fmt.Fprintf(stderr, "tcpdrop: %s\n", blind)
+	}
 	fmt.Fprintf(stderr, "Tracing TCP drops via %s. Hit Ctrl-C to end.\n", tr.Info().Mode)
 	if err := tr.Naming(); err != nil {
 		fmt.Fprintf(stderr, "tcpdrop: stacks are shown as kernel addresses: %v\n", err)
