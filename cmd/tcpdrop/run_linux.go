@@ -124,18 +124,16 @@ func (s *summary) add(w tracer.Snapshot) {
 }
 
 func (s summary) write(stderr io.Writer, shown int, rate uint32) error {
-	_, err := fmt.Fprintf(stderr, "%d TCP drops counted, %d shown", s.drops, shown)
+	line := fmt.Sprintf("%d TCP drops counted, %d shown", s.drops, shown)
 	if s.suppressed > 0 {
-		_, err = fmt.Fprintf(stderr, ", %d suppressed by -rate %d", s.suppressed, rate)
+		line += fmt.Sprintf(", %d suppressed by -rate %d", s.suppressed, rate)
 	}
 	if s.lost > 0 {
-		_, err = fmt.Fprintf(stderr, ", %d lost (event ring full)", s.lost)
+		line += fmt.Sprintf(", %d lost (event ring full)", s.lost)
 	}
 	if s.shed > 0 {
-		_, err = fmt.Fprintf(stderr, ", %d not read (more than a window holds, or unreadable)", s.shed)
+		line += fmt.Sprintf(", %d not read (more than a window holds, or unreadable)", s.shed)
 	}
-	if err == nil {
-		_, err = fmt.Fprintln(stderr)
-	}
+	_, err := fmt.Fprintln(stderr, line)
 	return err
 }
