@@ -6,9 +6,8 @@ import (
 	"github.com/tcpdrop/tcpdrop/internal/probe"
 )
 
-// MaxSamples bounds the samples one window keeps, whatever the host: at
-// about half a kilobyte each (a stack of 35 frames and the event), 20,000
-// take about 10 MB.
+// MaxSamples bounds the samples one window keeps, whatever the host, so
+// their memory stays small (docs/tracer.md).
 const MaxSamples = 20000
 
 // sampleBudget is how many samples the kernel can admit in one window:

@@ -3,9 +3,9 @@ package tracer
 import "fmt"
 
 // Kernel memory of the two window maps (per-CPU hashes), as the kernel
-// accounts it (memlock in the map's fdinfo; measured on 6.18): each key
+// accounts it (memlock in the map's fdinfo, docs/tracer.md): each key
 // costs keyOverhead bytes for the hash element and its bucket, plus a
-// 16-byte value on every possible CPU, whether or not it is online.
+// value on every possible CPU, whether or not it is online.
 const (
 	keyOverhead  = 96
 	valuePerCPU  = 16
