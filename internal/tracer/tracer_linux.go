@@ -65,6 +65,10 @@ const flushWait = 2 * time.Second
 // ErrClosed is returned by Snapshot after Close.
 var ErrClosed = errors.New("tracer closed")
 
+// ErrWindow wraps the errors of a snapshot whose window could not be cut
+// or read: it has no counts and no per-window counters to report.
+var ErrWindow = errors.New("window not read")
+
 // Start reads the running kernel's drop reasons, turns the reason names
 // into filters, opens the probe and starts reading its samples. Naming
 // drop sites is optional: when kallsyms hides addresses, Start succeeds and

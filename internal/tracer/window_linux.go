@@ -8,7 +8,7 @@ import "fmt"
 func (t *Tracer) window(s *Snapshot) (uint64, error) {
 	w, err := t.probe.Window()
 	if err != nil {
-		return 0, fmt.Errorf("read window: %w", err)
+		return 0, fmt.Errorf("%w: %w", ErrWindow, err)
 	}
 	s.Counts = w.Counts
 	s.Stats.MapFull, s.Stats.Filtered, s.Stats.Unparsed = w.Stats.MapFull, w.Stats.Filtered, w.Stats.Unparsed

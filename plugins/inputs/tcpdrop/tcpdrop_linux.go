@@ -79,6 +79,9 @@ func (t *TCPDrop) Gather(acc telegraf.Accumulator) error {
 	if err != nil {
 		t.Log.Errorf("Reading window: %v", err)
 	}
+	if errors.Is(err, tracer.ErrWindow) {
+		return nil // nothing of this window is known; zeros would be wrong
+	}
 	t.logNaming(s.Naming)
 	t.render(acc, s)
 	return nil
