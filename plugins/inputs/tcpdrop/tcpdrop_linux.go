@@ -80,7 +80,10 @@ func (t *TCPDrop) Gather(acc telegraf.Accumulator) error {
 		t.Log.Errorf("Reading window: %v", err)
 	}
 	if errors.Is(err, tracer.ErrWindow) {
-		return nil // nothing of this window is known; zeros would be wrong
+		// Nothing of this window is known, and zeros would be wrong; the
+		// listen counters restart, so no field spans two windows.
+		t.run.listen.read()
+		return nil
 	}
 	t.logNaming(s.Naming)
 	t.render(acc, s)
