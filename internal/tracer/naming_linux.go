@@ -30,6 +30,8 @@ func explainNaming(err error) error {
 		return fmt.Errorf("%w (kernel.kptr_restrict unreadable: %v): %s", err, rerr, how)
 	case v == "2":
 		return fmt.Errorf("%w by kernel.kptr_restrict = 2, from every process, root included: %s", err, how)
+	case v == "0":
+		return fmt.Errorf("%w from processes without CAP_SYSLOG (kernel.kptr_restrict = 0, kernel.perf_event_paranoid above 1): %s", err, how)
 	default:
 		return fmt.Errorf("%w by kernel.kptr_restrict = %s from processes without CAP_SYSLOG: %s", err, v, how)
 	}
