@@ -10,7 +10,6 @@ import (
 	"github.com/tcpdrop/tcpdrop/internal/drop"
 	"github.com/tcpdrop/tcpdrop/internal/netnstest"
 	"github.com/tcpdrop/tcpdrop/internal/probe"
-	"github.com/tcpdrop/tcpdrop/internal/reasons"
 )
 
 func start(t *testing.T, cfg Config) *Tracer {
@@ -35,7 +34,6 @@ func TestEachWindowHoldsItsBurst(t *testing.T) {
 	tr := start(t, Config{
 		Probe: probe.Options{Mode: probe.ModeAuto, Dims: drop.DimNetns | drop.DimLocalPort, MaxKeys: maxKeys,
 			Netns: uint32(ns.Inode()), Sampling: probe.Sampling{Rate: 100000, Stack: false}},
-		Include: reasons.List{Option: "include", Names: []string{"NO_SOCKET"}},
 	})
 	_, err := tr.Snapshot()
 	require.NoError(t, err)
