@@ -13,11 +13,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf/btf"
 	"github.com/influxdata/telegraf/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tcpdrop/tcpdrop/internal/mainexec"
 	"github.com/tcpdrop/tcpdrop/internal/netnstest"
+	"github.com/tcpdrop/tcpdrop/internal/reasons"
 	"github.com/tcpdrop/tcpdrop/plugins/inputs/tcpdrop"
 )
 
@@ -147,9 +149,18 @@ func TestStormIsSampledAndCountedExactly(t *testing.T) {
 	require.Equal(t, int64(drops), counted, "the plugin's window is exact")
 }
 
-// A reason excluded by default is counted when asked for.
+// A reason excluded by default is counted when asked for. Kernels before
+// 6.6 have no QUEUE_PURGE: there asking for it is an error naming it.
 func TestReasonBeatsDefaultExclusion(t *testing.T) {
 	netnstest.RequirePrivileges(t)
+	dec, err := reasons.NewKernel(btf.NewCache())
+	require.NoError(t, err)
+	if _, ok := dec.Value("QUEUE_PURGE"); !ok {
+		out, err := mainexec.Command(t, nil, "-reason", "QUEUE_PURGE", "-duration", "300ms").CombinedOutput()
+		require.Error(t, err)
+		require.Contains(t, string(out), `this kernel has no drop reason "QUEUE_PURGE"`)
+		return
+	}
 	c := start(t, "-reason", "QUEUE_PURGE", "-duration", "300ms")
 	_, stderr := c.wait(t)
 	require.Regexp(t, `^\d+ TCP drops counted, \d+ shown`, stderr)

@@ -90,6 +90,7 @@ func TestSampleBudget(t *testing.T) {
 	s := probe.Sampling{Rate: 100}
 	require.Equal(t, 2*(100+2000)+1, sampleBudget(s, 2, 10*time.Second))
 	require.Equal(t, MaxSamples, sampleBudget(s, 128, 10*time.Second), "capped")
-	require.Equal(t, 4*(5+40)+1, sampleBudget(probe.Sampling{Rate: 100, Burst: 5}, 4, 200*time.Millisecond))
+	require.Equal(t, 4*(5+1000)+1, sampleBudget(probe.Sampling{Rate: 100, Burst: 5}, 4, 200*time.Millisecond),
+		"short windows: room for 10 s")
 	require.Zero(t, sampleBudget(probe.Sampling{}, 2, time.Second))
 }
