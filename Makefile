@@ -29,15 +29,16 @@ build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/...
 
 # Packages (.deb, .rpm) for amd64 and arm64 into $(DIST)/, with nfpm from
-# packaging/nfpm.yaml. VERSION is the upstream version; the manifest adds
-# release 1, so the package is 0.1.0-1 for dpkg and rpm alike. Override it
-# for a release: make package VERSION=0.2.0.
-VERSION ?= 0.1.0
+# packaging/nfpm.yaml. The newest entry of packaging/changelog.yml names the
+# version: VERSION is its upstream part, the manifest adds release 1, and
+# dpkg and rpm both accept the result (0.1.0-1). The programs are static
+# (no cgo) and stripped.
+VERSION := $(shell sed -n 's/^- semver: \(.*\)-1$$/\1/p' packaging/changelog.yml | head -n 1)
 ARCHS := amd64 arm64
 DIST := dist
 package:
 	rm -rf $(DIST) && mkdir -p $(DIST)
-	gzip -9n < packaging/tcpdrop.8 > $(DIST)/tcpdrop.8.gz
+	for page in tcpdrop telegraf-tcpdrop; do gzip -9n < packaging/$$page.8 > $(DIST)/$$page.8.gz; done
 	set -e; for arch in $(ARCHS); do \
 		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w" -o $(DIST)/linux_$$arch/ ./cmd/...; \
 		for format in deb rpm; do \
