@@ -32,7 +32,7 @@ const (
 )
 
 // packagedFiles are the files both packages install; the .deb adds its
-// changelog.Debian.gz.
+// changelog.Debian.gz and lintian overrides.
 var packagedFiles = []string{
 	settingsPath,
 	snippetPath,
@@ -239,7 +239,7 @@ func testInstalled(t *testing.T, dir, deb string) {
 	require.Contains(t, out, "restart it to start counting")
 	requireCaps(t)
 	want := slices.Clone(packagedFiles)
-	want = append(want, "/usr/share/doc/tcpdrop/changelog.Debian.gz")
+	want = append(want, "/usr/share/doc/tcpdrop/changelog.Debian.gz", "/usr/share/lintian/overrides/tcpdrop")
 	var installed []string
 	for _, path := range lines(stdout(t, "", nil, "dpkg", "-L", "tcpdrop")) {
 		if fi, err := os.Lstat(path); err == nil && !fi.IsDir() {
