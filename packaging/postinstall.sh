@@ -22,7 +22,10 @@ elif err=$(setcap "$caps" "$prog" 2>&1); then
 	fi
 else
 	echo "tcpdrop: could not set $caps on $prog: $err" >&2
-	echo "tcpdrop: the file system holding it may not support extended attributes (security.capability). $instead" >&2
+	case "$err" in
+	*"not supported"*) echo "tcpdrop: the file system holding $prog does not support file capabilities (extended attributes). $instead" >&2 ;;
+	*) echo "tcpdrop: $instead" >&2 ;;
+	esac
 fi
 echo "tcpdrop: Telegraf reads /etc/telegraf/telegraf.d/tcpdrop.conf when it starts: restart it to start counting (systemctl restart telegraf)."
 exit 0
