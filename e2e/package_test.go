@@ -226,10 +226,13 @@ func testInstalled(t *testing.T, dir, deb string) {
 		existed[path] = err == nil
 	}
 	dpkg := func(args ...string) string {
-		return stdout(t, "", []string{"DEBIAN_FRONTEND=noninteractive"}, "dpkg", args...)
+		t.Helper()
+		out, err := runDpkg(args...)
+		require.NoError(t, err, "dpkg %q:\n%s", args, out)
+		return out
 	}
 	t.Cleanup(func() {
-		if out, err := exec.Command("dpkg", "--purge", "tcpdrop").CombinedOutput(); err != nil {
+		if out, err := runDpkg("--purge", "tcpdrop"); err != nil {
 			t.Errorf("dpkg --purge tcpdrop: %v\n%s", err, out)
 		}
 	})
@@ -367,4 +370,18 @@ func newerPackage(t *testing.T, dir, deb string) string {
 	require.NoError(t, err)
 	require.Len(t, debs, 1)
 	return debs[0]
+}
+
+// runDpkg runs dpkg without questions. Another package manager working on
+// this machine holds dpkg's lock for a while: dpkg is tried again then, for
+// a minute at most.
+func runDpkg(args ...string) (string, error) {
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Second) {
+		cmd := exec.Command("dpkg", args...)
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		out, err := cmd.CombinedOutput()
+		if err == nil || !bytes.Contains(out, []byte("was locked by another process")) || time.Now().After(deadline) {
+			return string(out), err
+		}
+	}
 }
