@@ -378,7 +378,7 @@ func newerPackage(t *testing.T, dir, deb string) string {
 func runDpkg(args ...string) (string, error) {
 	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Second) {
 		cmd := exec.Command("dpkg", args...)
-		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive", "LC_ALL=C")
 		out, err := cmd.CombinedOutput()
 		if err == nil || !bytes.Contains(out, []byte("was locked by another process")) || time.Now().After(deadline) {
 			return string(out), err
