@@ -145,7 +145,7 @@ func TestStormIsSampledAndCountedExactly(t *testing.T) {
 	require.NoError(t, plugin.Gather(acc))
 	acc.ClearMetrics()
 
-	const rate, drops = 100, 10000
+	const rate, drops = 10, 4000
 	c := start(t, "-netns", netns, "-rate", strconv.Itoa(rate), "-json", "-duration", "60s")
 	began := time.Now()
 	require.NoError(t, ns.ConnectClosed("tcp4", port, drops))
