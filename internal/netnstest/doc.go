@@ -51,11 +51,18 @@
 //     ACK or data would not do: the TIME_WAIT socket answers with an ACK,
 //     the closed peer's port resets it with the TIME_WAIT socket's rcv_nxt,
 //     and that RST kills the TIME_WAIT socket (tcp_rfc1337 = 0).
-//   - Listener: an ACK is dropped with TCP_FLAGS in tcp_v4_do_rcv and
-//     reset; the RST goes to the sender's port and is dropped (NO_SOCKET):
+//   - The IPv6 TIME_WAIT and out-of-window data scenarios behave the same,
+//     the former reported at tcp_v6_rcv.
+//   - Listener: an ACK is dropped with TCP_FLAGS (NOT_SPECIFIED on 6.1) in
+//     tcp_v4_do_rcv and reset; the RST goes to the sender's port and is dropped (NO_SOCKET):
 //     InSegs 2N, OutRsts N. SYN|FIN is dropped with TCP_FLAGS in
 //     tcp_rcv_state_process, unanswered, and moves no counter but InSegs;
 //     so are FIN alone and no flags at all, and RST with TCP_RESET.
+//
+// Debian 12's 6.1 (under QEMU TCG) reports every scenario with the same
+// reason, state (given the socket: rx_sk or receive hooks), flags and frame
+// as 6.18, but for the listener's ACK. Its softirqs can lag the sender by
+// over a hundred segments: read counters until they settle.
 //
 // Counters must be read through /proc/thread-self/net/..., never
 // /proc/self/net/..., because the latter shows the namespace of the main
