@@ -5,6 +5,7 @@ package netnstest
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -85,4 +86,19 @@ func (c *Conn) ToServer(flags uint8, seq uint32) Segment {
 		Flags:   flags,
 		Window:  65535,
 	}
+}
+
+// Ping sends pingData from the client and reads it on the server, so the
+// server has received data that a segment can repeat.
+func (c *Conn) Ping() error {
+	if err := c.Server.SetReadDeadline(time.Now().Add(establishTimeout)); err != nil {
+		return fmt.Errorf("server deadline: %w", err)
+	}
+	if _, err := c.Client.Write([]byte(pingData)); err != nil {
+		return fmt.Errorf("client write: %w", err)
+	}
+	if _, err := io.ReadFull(c.Server, make([]byte, len(pingData))); err != nil {
+		return fmt.Errorf("server read: %w", err)
+	}
+	return nil
 }

@@ -97,8 +97,8 @@ func FuzzDecode(f *testing.F) {
 		require.Equal(t, e.Daddr[:len(ev.Dst.Addr().AsSlice())], ev.Dst.Addr().AsSlice())
 		require.Equal(t, []uint16{e.Sport, e.Dport}, []uint16{ev.Src.Port(), ev.Dst.Port()})
 		require.Equal(t, c.time(e.TimeNs), ev.Time)
-		require.Equal(t, []any{e.Reason, e.Location, e.Netns, e.Ifindex, e.Pid, e.Bytes, e.State, e.Flags},
-			[]any{ev.Reason, ev.Location, ev.Netns, ev.Ifindex, ev.PID, ev.Bytes, ev.State, ev.Flags})
+		require.Equal(t, []any{e.Window, e.Reason, e.Location, e.Netns, e.Ifindex, e.Pid, e.Bytes, e.State, e.Flags},
+			[]any{ev.Window, ev.Reason, ev.Location, ev.Netns, ev.Ifindex, ev.PID, ev.Bytes, ev.State, ev.Flags})
 		require.Equal(t, max(int(e.StackBytes), 0)/8, len(ev.Stack))
 		for i, pc := range ev.Stack {
 			require.Equal(t, e.Stack[i], pc)

@@ -17,15 +17,17 @@ import (
 type collector struct {
 	mu     sync.Mutex
 	events []drop.Event
+	bad    int
 	done   chan error
 }
 
 func collect(t *testing.T, p *Probe) *collector {
 	c := &collector{done: make(chan error, 1)}
 	go func() {
-		c.done <- p.ReadEvents(20*time.Millisecond, func(batch []drop.Event) {
+		c.done <- p.ReadEvents(20*time.Millisecond, func(b Batch) {
 			c.mu.Lock()
-			c.events = append(c.events, batch...)
+			c.events = append(c.events, b.Events...)
+			c.bad += b.Bad
 			c.mu.Unlock()
 		})
 	}()
@@ -94,7 +96,7 @@ func TestEventsDescribeTheDrop(t *testing.T) {
 func TestSamplingKeepsCountsExact(t *testing.T) {
 	netnstest.RequirePrivileges(t)
 	ns := netnstest.New(t)
-	const rate, drops = 100, 10000
+	const rate, drops = 10, 4000
 	p := open(t, Options{Mode: ModeAuto, Dims: drop.DimReason, MaxKeys: 16, Netns: uint32(ns.Inode()),
 		Sampling: Sampling{Rate: rate, Stack: true}})
 	c := collect(t, p)
@@ -106,24 +108,26 @@ func TestSamplingKeepsCountsExact(t *testing.T) {
 	start := time.Now()
 	require.NoError(t, ns.ConnectClosed("tcp4", port, drops))
 	elapsed := time.Since(start)
-	counts, err := p.Window()
+	w, err := p.Window()
 	require.NoError(t, err)
 	var counted uint64
-	for _, cnt := range counts {
+	for _, cnt := range w.Counts {
 		counted += cnt.Drops
 	}
 	require.Equal(t, uint64(drops), counted)
 
-	stats, err := p.Stats()
-	require.NoError(t, err)
-	require.Zero(t, stats.Lost)
-	sampled := drops - stats.Suppressed
+	require.Zero(t, w.Stats.Lost)
+	sampled := drops - w.Suppressed()
+	require.Equal(t, w.Stats.Sampled, sampled)
 	events := c.wait(int(sampled), 5*time.Second)
 	require.Len(t, events, int(sampled), "every drop not suppressed arrives")
 	// Each CPU: a full bucket (rate events) plus rate per second.
 	bound := float64(runtime.NumCPU()) * (rate + rate*elapsed.Seconds() + 1)
 	require.LessOrEqual(t, float64(len(events)), bound)
-	require.NotZero(t, stats.Suppressed)
+	require.NotZero(t, w.Suppressed())
+	for _, e := range events {
+		require.Equal(t, w.Number, e.Window, "an event carries the window that counted it")
+	}
 }
 
 func TestFiltersSkipOtherDrops(t *testing.T) {
@@ -147,5 +151,17 @@ func TestFiltersSkipOtherDrops(t *testing.T) {
 func TestReadEventsWithoutSampling(t *testing.T) {
 	netnstest.RequirePrivileges(t)
 	p := open(t, Options{Mode: ModeAuto, Dims: drop.DimReason, MaxKeys: 16})
-	require.ErrorIs(t, p.ReadEvents(time.Millisecond, func([]drop.Event) {}), ErrNoSampling)
+	require.ErrorIs(t, p.ReadEvents(time.Millisecond, func(Batch) {}), ErrNoSampling)
+	require.ErrorIs(t, p.FlushEvents(), ErrNoSampling)
+}
+
+// A record that is not an event is an error to count, not a reason to stop.
+func TestDecodeRejectsShortRecords(t *testing.T) {
+	_, err := decode(make([]byte, eventSize-1), newClock())
+	require.Error(t, err)
+	_, err = decode(nil, newClock())
+	require.Error(t, err)
+	// Zeroes of the right size are no event either: no address family.
+	_, err = decode(make([]byte, eventSize), newClock())
+	require.ErrorContains(t, err, "address family 0")
 }
