@@ -195,4 +195,3 @@ func sharedTempDir(t *testing.T) string {
 	require.NoError(t, os.Chmod(filepath.Dir(dir), 0o755))
 	return dir
 }
-
