@@ -13,18 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Config says where to look and how much to scan.
-type Config struct {
-	// ProcRoot is where the host's proc is mounted: /proc, or the
-	// HOST_PROC of a container.
-	ProcRoot string
-	// NetnsDir holds the named namespaces (ip netns): /run/netns.
-	NetnsDir string
-	// MaxNamespaces caps the namespaces read per scan; 0 reads all. The
-	// rest wait for the next scans, taken in turn by inode.
-	MaxNamespaces int
-}
-
 // Scanner reads the listeners of every namespace it can reach.
 type Scanner struct {
 	cfg  Config

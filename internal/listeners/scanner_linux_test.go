@@ -161,3 +161,16 @@ func TestNamespacesGoneDuringScan(t *testing.T) {
 	close(stop)
 	wg.Wait()
 }
+
+// The cap on namespaces per scan takes them in turn, so each is read.
+func TestTurn(t *testing.T) {
+	s := &Scanner{cfg: Config{MaxNamespaces: 2}}
+	all := []uint64{10, 20, 30, 40, 50}
+	require.Equal(t, []uint64{10, 20}, s.turn(all))
+	require.Equal(t, []uint64{30, 40}, s.turn(all))
+	require.Equal(t, []uint64{50, 10}, s.turn(all))
+	// 20 is gone: the turn goes on from where it was.
+	require.Equal(t, []uint64{30, 40}, s.turn([]uint64{10, 30, 40, 50}))
+	s.cfg.MaxNamespaces = 0
+	require.Equal(t, all, s.turn(all))
+}
