@@ -72,8 +72,14 @@ struct sock_common {
 	possible_net_t skc_net;
 } __attribute__((preserve_access_index));
 
+typedef struct {
+	int counter;
+} atomic_t;
+
+/* sk_drops is read only on kernels that count tcp_drop() through it. */
 struct sock {
 	struct sock_common __sk_common;
+	atomic_t sk_drops;
 } __attribute__((preserve_access_index));
 
 struct dst_entry {
@@ -88,6 +94,7 @@ struct sk_buff {
 	int skb_iif;
 	__be16 protocol;
 	__u16 network_header;
+	unsigned int tail; /* offset from head: the end of the linear data */
 	unsigned char *head;
 	unsigned char *data;
 } __attribute__((preserve_access_index));
@@ -98,19 +105,12 @@ enum skb_drop_reason {
 	__SKB_DROP_REASON_ANY,
 };
 
-/* The classic tracepoint's record. rx_sk exists from 6.11 and reason from
- * 5.17; the probe asks bpf_core_field_exists before reading either. */
-struct trace_entry {
-	unsigned short type;
-} __attribute__((preserve_access_index));
+struct bpf_raw_tracepoint_args {
+	__u64 args[0];
+};
 
-struct trace_event_raw_kfree_skb {
-	struct trace_entry ent;
-	void *skbaddr;
-	void *location;
-	void *rx_sk;
-	unsigned short protocol;
-	enum skb_drop_reason reason;
-} __attribute__((preserve_access_index));
+/* TCP states the probe tells apart (include/net/tcp_states.h). */
+#define TCP_TIME_WAIT 6
+#define TCP_NEW_SYN_RECV 12
 
 #endif

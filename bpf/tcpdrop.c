@@ -24,6 +24,13 @@ const volatile __u16 filter_port = 0; /* either end of the packet */
 const volatile __u32 filter_netns = 0;
 /* Behave as on a kernel whose tracepoint has no reason (before 5.17). */
 const volatile bool no_reason = false;
+/* The raw tracepoint's arguments on this kernel: skb and location, then
+ * reason (5.17) and rx_sk (6.11). A program that reads past them does not
+ * attach, so the loader sets this from the kernel's BTF. */
+const volatile __u32 raw_args = 2;
+/* Count the growth of sk_drops in the receive hooks: on kernels whose
+ * tcp_drop() frees with __kfree_skb those drops never reach kfree_skb. */
+const volatile bool count_sk_drops = false;
 
 /* Sampling: 0 turns it off, and the verifier then prunes all of it. */
 const volatile __u64 sample_interval_ns = 0;
@@ -35,7 +42,8 @@ const volatile bool sample_stack = true;
  * ring filled past this many bytes wakes the reader early. */
 const volatile __u64 wakeup_bytes = 0;
 
-/* One window's counts. The program reaches them only through windows. */
+/* One window's counts, and its stat keys (see enum stat). The program
+ * reaches them only through windows. */
 struct counts {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 4096);
@@ -56,13 +64,15 @@ struct {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, STAT_COUNT);
-	__type(key, enum stat);
+	__uint(max_entries, GLOBAL_COUNT);
+	__type(key, enum global_stat);
 	__type(value, __u64);
-} stats SEC(".maps");
+} global_stats SEC(".maps");
 
-/* The ring is untyped: this keeps struct drop_event in BTF for bpf2go. */
+/* The ring and the stat keys are untyped: these keep struct drop_event
+ * and enum stat in BTF for bpf2go. */
 const struct drop_event *unused_drop_event __attribute__((unused));
+const enum stat *unused_stat __attribute__((unused));
 
 /* Sampled drops; user space sizes it. */
 struct {
@@ -78,12 +88,39 @@ struct {
 	__type(value, struct bucket);
 } buckets SEC(".maps");
 
+/* The receive calls in progress on a CPU, innermost last: which socket
+ * TCP is processing each packet for. Before 6.11 the tracepoint does not
+ * pass that socket and TCP has taken it off the skb. A softirq that
+ * interrupts a process-context receive nests inside it, so a stack. */
+#define RX_DEPTH 8
+
+struct rx_frame {
+	__u64 skb;
+	__u64 sk;
+	__s32 drops; /* sk_drops at entry, less what inner frames counted */
+	__u32 pad;
+};
+
+struct rx_stack {
+	__u32 depth; /* may exceed RX_DEPTH: the frames above are not kept */
+	__u32 pad;
+	struct rx_frame f[RX_DEPTH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct rx_stack);
+} rx_stacks SEC(".maps");
+
 /* READ(direct, p, a, b) is p->a->b. tp_btf programs know their arguments'
  * kernel types, so the verifier lets them load fields directly (a fault
  * reads 0), several times cheaper than the bpf_probe_read_kernel call per
- * hop that BPF_CORE_READ makes, which the classic tracepoint needs. Both
- * are CO-RE relocated. direct is a constant at every call, so each program
- * keeps one of the two. */
+ * hop that BPF_CORE_READ makes, which the raw tracepoint needs. Both are
+ * CO-RE relocated. direct is a constant at every call, so each program
+ * keeps one of the two. The socket's fields are always read the slow way:
+ * a socket a receive hook kept is an integer to the verifier. */
 #define ARROW_(_1, _2, _3, _4, N, ...) N
 #define ARROW1(a) a
 #define ARROW2(a, b) a->b
@@ -128,19 +165,41 @@ struct packet {
 	__u8 flags;
 };
 
-static __always_inline void stat_inc(enum stat stat)
+/* The window being filled, or NULL (counted) if none is installed. */
+static __always_inline void *window(void)
 {
-	__u64 *v = bpf_map_lookup_elem(&stats, &stat);
+	__u32 zero = 0;
+	void *counts = bpf_map_lookup_elem(&windows, &zero);
+
+	if (!counts) {
+		enum global_stat which = GLOBAL_NO_WINDOW;
+		__u64 *v = bpf_map_lookup_elem(&global_stats, &which);
+
+		if (v)
+			*v += 1;
+	}
+	return counts;
+}
+
+static __always_inline struct drop_value *stat_of(void *counts, enum stat stat)
+{
+	struct drop_key key = { .reason = stat, .family = STAT_FAMILY };
+
+	return bpf_map_lookup_elem(counts, &key);
+}
+
+static __always_inline void stat_inc(void *counts, enum stat stat)
+{
+	struct drop_value *v = stat_of(counts, stat);
 
 	if (v)
-		*v += 1;
+		v->drops += 1;
 }
 
 /* What one read at the network header gets: an IPv4 header without
  * options or an IPv6 header, and the start of a TCP header right behind
  * it. That is nearly every packet, and one helper call instead of two is
- * a tenth of the probe's cost under a drop storm. Bytes past a short
- * packet's end are read (the skb's buffer goes on) but not used. */
+ * a tenth of the probe's cost under a drop storm. */
 struct headers {
 	union {
 		struct {
@@ -157,9 +216,9 @@ struct headers {
 };
 
 /* Finds the TCP header behind IPv6 extension headers (hop-by-hop, routing,
- * destination options, the first fragment), starting with next at off.
- * Returns 0 if there is none. */
-static __always_inline __u32 ipv6_tcp_offset(unsigned char *head, __u32 off, __u8 next)
+ * destination options, the first fragment), starting with next at off,
+ * inside the linear data up to end. Returns 0 if there is none. */
+static __always_inline __u32 ipv6_tcp_offset(unsigned char *head, __u32 off, __u32 end, __u8 next)
 {
 #pragma unroll
 	for (int i = 0; i < 4; i++) {
@@ -173,7 +232,7 @@ static __always_inline __u32 ipv6_tcp_offset(unsigned char *head, __u32 off, __u
 			return off;
 		if (next != 0 && next != 43 && next != 60 && next != 44)
 			return 0;
-		if (bpf_probe_read_kernel(&ext, sizeof(ext), head + off))
+		if (off + sizeof(ext) > end || bpf_probe_read_kernel(&ext, sizeof(ext), head + off))
 			return 0;
 		if (next == 44) {
 			if (ext.frag_off & bpf_htons(0xfff8))
@@ -187,58 +246,74 @@ static __always_inline __u32 ipv6_tcp_offset(unsigned char *head, __u32 off, __u
 	return next == IPPROTO_TCP ? off : 0;
 }
 
+enum parsed {
+	NOT_TCP,
+	TCP,
+	UNPARSED, /* TCP, or maybe TCP, but its header is not all there */
+};
+
 /* Decides from the packet itself whether it is TCP, so drops before any
- * socket lookup (no socket, bad checksum, netfilter) count too. */
-static __always_inline bool parse_tcp(struct sk_buff *skb, struct packet *pkt, bool direct)
+ * socket lookup (no socket, bad checksum, netfilter) count too. Only bytes
+ * of the linear data are trusted: past its end the buffer holds whatever
+ * an earlier packet left. */
+static __always_inline enum parsed parse_tcp(struct sk_buff *skb, struct packet *pkt, bool direct)
 {
 	__be16 proto = READ(direct, skb, protocol);
 	unsigned char *head = READ(direct, skb, head);
 	__u32 data = READ(direct, skb, data) - head;
 	__u32 nh = READ(direct, skb, network_header);
+	__u32 end = READ(direct, skb, tail);
 	struct headers h;
 	struct tcphdr_min *tcp;
 	__u32 l4 = 0;
 
+	if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6))
+		return NOT_TCP;
 	/* Drops before __netif_receive_skb_core (CPU backlog) come before the
 	 * network header is reset; skb->data points at it already there. */
 	if (nh == 0)
 		nh = data;
-	if (proto != bpf_htons(ETH_P_IP) && proto != bpf_htons(ETH_P_IPV6))
-		return false;
-	if (bpf_probe_read_kernel(&h, sizeof(h), head + nh))
-		return false;
+	if (nh + sizeof(struct iphdr_min) > end || bpf_probe_read_kernel(&h, sizeof(h), head + nh))
+		return UNPARSED;
 	if (proto == bpf_htons(ETH_P_IP)) {
 		__u32 ihl = (h.v4.ip.version_ihl & 0xf) * 4;
 
 		if ((h.v4.ip.version_ihl >> 4) != 4 || h.v4.ip.protocol != IPPROTO_TCP)
-			return false;
+			return NOT_TCP;
 		if (h.v4.ip.frag_off & bpf_htons(0x1fff))
-			return false; /* a later fragment: no TCP header */
+			return NOT_TCP; /* a later fragment: no TCP header */
+		if (ihl < 20)
+			return UNPARSED;
 		tcp = &h.v4.tcp;
-		if (ihl != 20)
-			l4 = nh + ihl;
+		l4 = nh + ihl;
 		pkt->family = 4;
 	} else {
+		if (nh + sizeof(struct ipv6hdr_min) + 37 > end)
+			return UNPARSED; /* the addresses must be there too */
 		if ((bpf_ntohl(h.v6.ip6.version_flow) >> 28) != 6)
-			return false;
+			return NOT_TCP;
 		tcp = &h.v6.tcp;
+		l4 = nh + 40;
 		if (h.v6.ip6.nexthdr != IPPROTO_TCP) {
-			l4 = ipv6_tcp_offset(head, nh + 40, h.v6.ip6.nexthdr);
+			l4 = ipv6_tcp_offset(head, l4, end, h.v6.ip6.nexthdr);
 			if (!l4)
-				return false;
+				return NOT_TCP;
 		}
 		pkt->family = 6;
 	}
+	if (l4 + sizeof(struct tcphdr_min) > end)
+		return UNPARSED;
 	/* IPv4 options or IPv6 extension headers: TCP is further on. */
-	if (l4 && bpf_probe_read_kernel(tcp, sizeof(*tcp), head + l4))
-		return false;
+	if (l4 != nh + (pkt->family == 4 ? 20 : 40) &&
+	    bpf_probe_read_kernel(tcp, sizeof(*tcp), head + l4))
+		return UNPARSED;
 	pkt->head = head;
 	pkt->nh = nh;
 	pkt->flags = tcp->flags;
 	pkt->sport = bpf_ntohs(tcp->source);
 	pkt->dport = bpf_ntohs(tcp->dest);
 	pkt->bytes = READ(direct, skb, len) + data - nh;
-	return true;
+	return TCP;
 }
 
 static __always_inline bool reason_skipped(__u32 reason)
@@ -257,16 +332,10 @@ static __always_inline bool reason_skipped(__u32 reason)
 	return filter_mode == FILTER_INCLUDE ? !listed : listed;
 }
 
-static __always_inline void add(struct drop_key *key, __u32 bytes)
+static __always_inline void add(void *counts, struct drop_key *key, __u32 drops, __u32 bytes)
 {
-	__u32 zero = 0;
-	struct drop_value *v, first = { .drops = 1, .bytes = bytes };
-	void *counts = bpf_map_lookup_elem(&windows, &zero);
+	struct drop_value *v, first = { .drops = drops, .bytes = bytes };
 
-	if (!counts) {
-		stat_inc(STAT_MAP_FULL);
-		return;
-	}
 	v = bpf_map_lookup_elem(counts, key);
 	if (!v) {
 		if (!bpf_map_update_elem(counts, key, &first, BPF_NOEXIST))
@@ -274,13 +343,16 @@ static __always_inline void add(struct drop_key *key, __u32 bytes)
 		/* Another CPU may have added the key meanwhile; else it is full. */
 		v = bpf_map_lookup_elem(counts, key);
 		if (!v) {
-			stat_inc(STAT_MAP_FULL);
+			struct drop_value *full = stat_of(counts, STAT_MAP_FULL);
+
+			if (full)
+				full->drops += drops;
 			return;
 		}
 	}
 	/* Per-CPU value, and the kernel runs this program at most once per
 	 * CPU at a time: no atomics needed. */
-	v->drops += 1;
+	v->drops += drops;
 	v->bytes += bytes;
 }
 
@@ -290,7 +362,7 @@ static __always_inline __u32 netns_of(struct sk_buff *skb, struct sock *sk, bool
 	__u32 inum = 0;
 
 	if (sk)
-		inum = READ(direct, sk, __sk_common.skc_net.net, ns.inum);
+		inum = BPF_CORE_READ(sk, __sk_common.skc_net.net, ns.inum);
 	if (!inum)
 		inum = READ(direct, skb, dev, nd_net.net, ns.inum);
 	if (inum)
@@ -304,11 +376,12 @@ static __always_inline __u32 netns_of(struct sk_buff *skb, struct sock *sk, bool
 
 /* Sends one drop to user space if the CPU's bucket has a token. Only the
  * sampled drops pay for the event and the stack walk. */
-static __always_inline void sample(void *ctx, struct sk_buff *skb, struct sock *sk,
+static __always_inline void sample(void *ctx, void *counts, struct sk_buff *skb, struct sock *sk,
 				   struct packet *pkt, struct drop_key *key, bool direct)
 {
 	__u32 zero = 0;
 	struct bucket *b = bpf_map_lookup_elem(&buckets, &zero);
+	struct drop_value *nr;
 	struct drop_event *e;
 	__u32 len = pkt->family == 4 ? 4 : 16;
 	__u32 off = pkt->family == 4 ? 12 : 8;
@@ -318,15 +391,17 @@ static __always_inline void sample(void *ctx, struct sk_buff *skb, struct sock *
 	/* Not the cheaper coarse clock: tracing programs may not call it. */
 	if (clock_due(b, sample_clock_every))
 		b->now = bpf_ktime_get_ns();
-	if (!take_token(b, sample_interval_ns, sample_burst_ns)) {
-		stat_inc(STAT_SUPPRESSED);
+	/* Refused drops are not counted here: user space derives them. */
+	if (!take_token(b, sample_interval_ns, sample_burst_ns))
 		return;
-	}
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		stat_inc(STAT_LOST);
+		stat_inc(counts, STAT_LOST);
 		return;
 	}
+	stat_inc(counts, STAT_SAMPLED);
+	nr = stat_of(counts, STAT_WINDOW);
+	e->window = nr ? nr->drops : 0;
 	e->time_ns = bpf_ktime_get_ns();
 	e->location = key->location;
 	e->stack_bytes = sample_stack ? bpf_get_stack(ctx, e->stack, sizeof(e->stack), 0) : 0;
@@ -341,7 +416,8 @@ static __always_inline void sample(void *ctx, struct sk_buff *skb, struct sock *
 	e->bytes = pkt->bytes;
 	__builtin_memset(e->saddr, 0, sizeof(e->saddr));
 	__builtin_memset(e->daddr, 0, sizeof(e->daddr));
-	/* The IP header's addresses: saddr then daddr, adjacent in both. */
+	/* The IP header's addresses: saddr then daddr, adjacent in both, and
+	 * inside the linear data (parse_tcp checked). */
 	bpf_probe_read_kernel(e->saddr, len, pkt->head + pkt->nh + off);
 	bpf_probe_read_kernel(e->daddr, len, pkt->head + pkt->nh + off + len);
 	e->sport = pkt->sport;
@@ -366,47 +442,82 @@ static __always_inline bool filtered(struct packet *pkt, __u32 netns, __u32 reas
 	return reason_skipped(reason);
 }
 
+/* The socket a receive hook says TCP was processing skb for, or NULL. */
+static __always_inline struct sock *rx_sock(struct sk_buff *skb)
+{
+	__u32 zero = 0;
+	struct rx_stack *s = bpf_map_lookup_elem(&rx_stacks, &zero);
+
+	if (!s)
+		return 0;
+#pragma unroll
+	for (int i = RX_DEPTH - 1; i >= 0; i--) {
+		if (i < s->depth && s->f[i].skb == (__u64)skb)
+			return (struct sock *)s->f[i].sk;
+	}
+	return 0;
+}
+
+/* The key of a drop from the dimensions user space chose. */
+static __always_inline void fill_key(struct drop_key *key, struct packet *pkt, struct sock *sk,
+				     __u64 location, __u32 reason, __u32 netns, __u8 state)
+{
+	if (dims & DIM_REASON)
+		key->reason = reason;
+	if (dims & DIM_FRAME)
+		key->location = location;
+	if (dims & DIM_FLAGS)
+		key->flags = pkt->flags;
+	if (dims & DIM_FAMILY)
+		key->family = pkt->family;
+	if (dims & DIM_STATE)
+		key->state = state;
+	if (dims & DIM_LOCAL_PORT)
+		/* Without a socket the drop is on receive: ours is the dport. */
+		key->local_port = sk ? BPF_CORE_READ(sk, __sk_common.skc_num) : pkt->dport;
+	if (dims & DIM_NETNS)
+		key->netns = netns;
+}
+
 static __always_inline int count_drop(void *ctx, struct sk_buff *skb, __u64 location,
 				      __u32 reason, struct sock *sk, bool direct)
 {
 	struct drop_key key = {};
 	struct packet pkt = {};
+	enum parsed parsed = parse_tcp(skb, &pkt, direct);
+	void *counts;
 	__u32 netns = 0;
 	__u8 state = 0;
 
-	if (!parse_tcp(skb, &pkt, direct))
+	if (parsed == NOT_TCP)
 		return 0;
+	counts = window();
+	if (!counts)
+		return 0;
+	if (parsed == UNPARSED) {
+		stat_inc(counts, STAT_UNPARSED);
+		return 0;
+	}
 	if (no_reason)
 		reason = REASON_UNAVAILABLE;
 	/* rx_sk where the kernel passes it (6.11+); else the socket the skb
-	 * belongs to, which on receive is often already taken off it. */
+	 * belongs to, which on receive is often already taken off it; else
+	 * the one a receive hook saw TCP take the packet for. */
 	if (!sk)
 		sk = READ(direct, skb, sk);
+	if (!sk)
+		sk = rx_sock(skb);
 	if ((dims & DIM_NETNS) || filter_netns)
 		netns = netns_of(skb, sk, direct);
 	if (filtered(&pkt, netns, reason)) {
-		stat_inc(STAT_FILTERED);
+		stat_inc(counts, STAT_FILTERED);
 		return 0;
 	}
 	if (sk && ((dims & DIM_STATE) || sample_interval_ns))
-		state = READ(direct, sk, __sk_common.skc_state);
+		state = BPF_CORE_READ(sk, __sk_common.skc_state);
 
-	if (dims & DIM_REASON)
-		key.reason = reason;
-	if (dims & DIM_FRAME)
-		key.location = location;
-	if (dims & DIM_FLAGS)
-		key.flags = pkt.flags;
-	if (dims & DIM_FAMILY)
-		key.family = pkt.family;
-	if (dims & DIM_STATE)
-		key.state = state;
-	if (dims & DIM_LOCAL_PORT)
-		/* Without a socket the drop is on receive: ours is the dport. */
-		key.local_port = sk ? READ(direct, sk, __sk_common.skc_num) : pkt.dport;
-	if (dims & DIM_NETNS)
-		key.netns = netns;
-	add(&key, pkt.bytes);
+	fill_key(&key, &pkt, sk, location, reason, netns, state);
+	add(counts, &key, 1, pkt.bytes);
 
 	if (sample_interval_ns) {
 		/* The event carries every field, whatever the window's dims. */
@@ -414,7 +525,7 @@ static __always_inline int count_drop(void *ctx, struct sk_buff *skb, __u64 loca
 		key.location = location;
 		key.state = state;
 		key.netns = netns;
-		sample(ctx, skb, sk, &pkt, &key, direct);
+		sample(ctx, counts, skb, sk, &pkt, &key, direct);
 	}
 	return 0;
 }
@@ -435,15 +546,137 @@ int BPF_PROG(drop_btf, struct sk_buff *skb, void *location,
 	return count_drop(ctx, skb, (__u64)location, reason, 0, true);
 }
 
-SEC("tracepoint/skb/kfree_skb")
-int drop_tp(struct trace_event_raw_kfree_skb *ctx)
+/* Any kernel, without tracefs: the raw tracepoint's untyped arguments,
+ * as many as raw_args says the kernel has. */
+SEC("raw_tp/kfree_skb")
+int drop_raw(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct sock *rx_sk = 0;
 	__u32 reason = REASON_UNAVAILABLE;
 
-	if (bpf_core_field_exists(ctx->rx_sk))
-		rx_sk = ctx->rx_sk;
-	if (bpf_core_field_exists(ctx->reason))
-		reason = ctx->reason;
-	return count_drop(ctx, ctx->skbaddr, (__u64)ctx->location, reason, rx_sk, false);
+	if (raw_args >= 3)
+		reason = ctx->args[2];
+	if (raw_args >= 4)
+		rx_sk = (struct sock *)ctx->args[3];
+	return count_drop(ctx, (struct sk_buff *)ctx->args[0], ctx->args[1], reason, rx_sk, false);
+}
+
+/* Receive hooks: entry pushes a frame for (sk, skb), exit pops it. The
+ * loader attaches copies of these to tcp_v4_do_rcv, tcp_v6_do_rcv and
+ * tcp_rcv_state_process (a full socket), and of the tw_ pair to
+ * tcp_timewait_state_process. */
+static __always_inline void rx_enter(struct sock *sk, struct sk_buff *skb, bool full)
+{
+	__u32 zero = 0;
+	struct rx_stack *s = bpf_map_lookup_elem(&rx_stacks, &zero);
+	__u32 d;
+
+	if (!s)
+		return;
+	d = s->depth;
+	if (d < RX_DEPTH) {
+		struct rx_frame *f = &s->f[d & (RX_DEPTH - 1)];
+
+		f->skb = (__u64)skb;
+		f->sk = (__u64)sk;
+		f->drops = count_sk_drops && full ? sk->sk_drops.counter : 0;
+	}
+	if (d < 0xffff)
+		s->depth = d + 1;
+}
+
+/* Counts what a frame's socket dropped through tcp_drop() while TCP
+ * processed the packet: the growth of its sk_drops, which the frames
+ * around it then do not count again. */
+static __always_inline void count_sk_drops_of(struct rx_stack *s, __u32 i, struct sock *sk,
+					      struct sk_buff *skb)
+{
+	__s32 grown = sk->sk_drops.counter - s->f[i & (RX_DEPTH - 1)].drops;
+	struct drop_key key = {};
+	struct packet pkt = {};
+	struct drop_value *v;
+	void *counts;
+	__u32 netns;
+
+	if (grown <= 0)
+		return;
+	/* Frames further out must not count these again. */
+#pragma unroll
+	for (int j = 0; j < RX_DEPTH; j++) {
+		if (j < i && s->f[j].sk == (__u64)sk)
+			s->f[j].drops += grown;
+	}
+	if (parse_tcp(skb, &pkt, true) != TCP)
+		return;
+	counts = window();
+	if (!counts)
+		return;
+	netns = netns_of(skb, sk, true);
+	if (filtered(&pkt, netns, REASON_UNAVAILABLE)) {
+		stat_inc(counts, STAT_FILTERED);
+		return;
+	}
+	fill_key(&key, &pkt, sk, LOCATION_TCP_DROP, REASON_UNAVAILABLE, netns,
+		 sk->__sk_common.skc_state);
+	/* The bytes of what was dropped are not known: it need not be skb. */
+	add(counts, &key, grown, 0);
+	v = stat_of(counts, STAT_SK_DROPS);
+	if (v)
+		v->drops += grown;
+}
+
+static __always_inline void rx_exit(struct sock *sk, struct sk_buff *skb, bool full)
+{
+	__u32 zero = 0;
+	struct rx_stack *s = bpf_map_lookup_elem(&rx_stacks, &zero);
+	__u32 d;
+
+	if (!s)
+		return;
+	d = s->depth;
+	if (d > RX_DEPTH) {
+		s->depth = d - 1;
+		return;
+	}
+	/* The innermost frame is ours unless the kernel skipped the entry
+	 * program (another BPF program ran on the CPU), or frames above ours
+	 * lost their exit: then ours is further down, or not there. */
+#pragma unroll
+	for (int i = RX_DEPTH - 1; i >= 0; i--) {
+		if (i < d && s->f[i].skb == (__u64)skb && s->f[i].sk == (__u64)sk) {
+			if (count_sk_drops && full)
+				count_sk_drops_of(s, i, sk, skb);
+			s->depth = i;
+			return;
+		}
+	}
+}
+
+SEC("fentry/tcp_v4_do_rcv")
+int BPF_PROG(rx_enter_sock, struct sock *sk, struct sk_buff *skb)
+{
+	rx_enter(sk, skb, true);
+	return 0;
+}
+
+SEC("fexit/tcp_v4_do_rcv")
+int BPF_PROG(rx_exit_sock, struct sock *sk, struct sk_buff *skb)
+{
+	rx_exit(sk, skb, true);
+	return 0;
+}
+
+/* A TIME_WAIT socket is only a sock_common: no sk_drops to read. */
+SEC("fentry/tcp_timewait_state_process")
+int BPF_PROG(rx_enter_tw, struct sock *sk, struct sk_buff *skb)
+{
+	rx_enter(sk, skb, false);
+	return 0;
+}
+
+SEC("fexit/tcp_timewait_state_process")
+int BPF_PROG(rx_exit_tw, struct sock *sk, struct sk_buff *skb)
+{
+	rx_exit(sk, skb, false);
+	return 0;
 }

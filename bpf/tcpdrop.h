@@ -46,14 +46,33 @@ enum reason_filter {
 /* Reported for kernels whose tracepoint has no reason (before 5.17). */
 #define REASON_UNAVAILABLE 0xffffffff
 
-/* Counters in the per-CPU stats array; user space reads them cumulatively. */
+/* The probe's own counters of a window. They live in the window's map
+ * under keys of family STAT_FAMILY, which user space puts in every map
+ * before installing it, so they are cut at the same swap as the counts. */
 enum stat {
-	STAT_MAP_FULL = 0,   /* drops whose key did not fit in the window map */
-	STAT_FILTERED = 1,   /* TCP drops skipped by the load-time filters */
-	STAT_SUPPRESSED = 2, /* counted drops the token bucket did not sample */
-	STAT_LOST = 3,       /* sampled drops the full ring buffer refused */
-	STAT_COUNT = 4,
+	STAT_MAP_FULL = 0, /* drops whose key did not fit in the window map */
+	STAT_FILTERED = 1, /* TCP drops skipped by the load-time filters */
+	STAT_SAMPLED = 2,  /* drops sent to the event ring */
+	STAT_LOST = 3,     /* drops sampled that the full ring refused */
+	STAT_UNPARSED = 4, /* IP packets whose TCP header could not be read */
+	STAT_SK_DROPS = 5, /* drops counted from sk_drops growth, never sampled */
+	STAT_WINDOW = 6,   /* not a counter: drops holds the window's number */
+	STAT_KEYS = 7,
 };
+
+/* drop_key.family of the stat keys: no packet has it. */
+#define STAT_FAMILY 0xff
+
+/* Counted outside the windows (per-CPU array), for what cannot reach one. */
+enum global_stat {
+	GLOBAL_NO_WINDOW = 0, /* drops seen while no window map was installed */
+	GLOBAL_COUNT = 1,
+};
+
+/* drop_key.location of drops counted from a socket's sk_drops growth on
+ * kernels whose tcp_drop() frees with __kfree_skb, out of sight of the
+ * tracepoint: no return address, so a value no code has. */
+#define LOCATION_TCP_DROP 1
 
 /* Return addresses kept per sampled drop: the tracing frames and the drop
  * helper take about five, a softirq receive path from a syscall about 35. */
@@ -65,6 +84,7 @@ enum stat {
  * clang and Go. */
 struct drop_event {
 	__u64 time_ns;  /* CLOCK_MONOTONIC */
+	__u64 window;   /* number of the window the drop was counted in */
 	__u64 location; /* drop site: the tracepoint's return address */
 	__u64 stack[STACK_DEPTH];
 	__s32 stack_bytes; /* bytes of stack filled, negative on error */

@@ -36,6 +36,7 @@ const (
 type TcpdropDropEvent struct {
 	_          structs.HostLayout
 	TimeNs     uint64
+	Window     uint64
 	Location   uint64
 	Stack      [64]uint64
 	StackBytes int32
@@ -73,6 +74,13 @@ type TcpdropDropValue struct {
 	Bytes uint64
 }
 
+type TcpdropGlobalStat uint32
+
+const (
+	TcpdropGlobalStatGLOBAL_NO_WINDOW TcpdropGlobalStat = 0
+	TcpdropGlobalStatGLOBAL_COUNT     TcpdropGlobalStat = 1
+)
+
 type TcpdropReasonFilter uint32
 
 const (
@@ -81,14 +89,30 @@ const (
 	TcpdropReasonFilterFILTER_EXCLUDE TcpdropReasonFilter = 2
 )
 
+type TcpdropRxStack struct {
+	_     structs.HostLayout
+	Depth uint32
+	Pad   uint32
+	F     [8]struct {
+		_     structs.HostLayout
+		Skb   uint64
+		Sk    uint64
+		Drops int32
+		Pad   uint32
+	}
+}
+
 type TcpdropStat uint32
 
 const (
-	TcpdropStatSTAT_MAP_FULL   TcpdropStat = 0
-	TcpdropStatSTAT_FILTERED   TcpdropStat = 1
-	TcpdropStatSTAT_SUPPRESSED TcpdropStat = 2
-	TcpdropStatSTAT_LOST       TcpdropStat = 3
-	TcpdropStatSTAT_COUNT      TcpdropStat = 4
+	TcpdropStatSTAT_MAP_FULL TcpdropStat = 0
+	TcpdropStatSTAT_FILTERED TcpdropStat = 1
+	TcpdropStatSTAT_SAMPLED  TcpdropStat = 2
+	TcpdropStatSTAT_LOST     TcpdropStat = 3
+	TcpdropStatSTAT_UNPARSED TcpdropStat = 4
+	TcpdropStatSTAT_SK_DROPS TcpdropStat = 5
+	TcpdropStatSTAT_WINDOW   TcpdropStat = 6
+	TcpdropStatSTAT_KEYS     TcpdropStat = 7
 )
 
 // Names of all BPF objects in the ELF.
@@ -99,23 +123,31 @@ const (
 	TcpdropMapCountsA          = "counts_a"
 	TcpdropMapCountsB          = "counts_b"
 	TcpdropMapEvents           = "events"
-	TcpdropMapStats            = "stats"
+	TcpdropMapGlobalStats      = "global_stats"
+	TcpdropMapRxStacks         = "rx_stacks"
 	TcpdropMapWindows          = "windows"
 	TcpdropProgDropBtf         = "drop_btf"
 	TcpdropProgDropBtfRxSk     = "drop_btf_rx_sk"
-	TcpdropProgDropTp          = "drop_tp"
+	TcpdropProgDropRaw         = "drop_raw"
+	TcpdropProgRxEnterSock     = "rx_enter_sock"
+	TcpdropProgRxEnterTw       = "rx_enter_tw"
+	TcpdropProgRxExitSock      = "rx_exit_sock"
+	TcpdropProgRxExitTw        = "rx_exit_tw"
+	TcpdropVarCountSkDrops     = "count_sk_drops"
 	TcpdropVarDims             = "dims"
 	TcpdropVarFilterFamily     = "filter_family"
 	TcpdropVarFilterMode       = "filter_mode"
 	TcpdropVarFilterNetns      = "filter_netns"
 	TcpdropVarFilterPort       = "filter_port"
 	TcpdropVarNoReason         = "no_reason"
+	TcpdropVarRawArgs          = "raw_args"
 	TcpdropVarReasonBits       = "reason_bits"
 	TcpdropVarSampleBurstNs    = "sample_burst_ns"
 	TcpdropVarSampleClockEvery = "sample_clock_every"
 	TcpdropVarSampleIntervalNs = "sample_interval_ns"
 	TcpdropVarSampleStack      = "sample_stack"
 	TcpdropVarUnusedDropEvent  = "unused_drop_event"
+	TcpdropVarUnusedStat       = "unused_stat"
 	TcpdropVarWakeupBytes      = "wakeup_bytes"
 )
 
@@ -163,37 +195,45 @@ type TcpdropSpecs struct {
 type TcpdropProgramSpecs struct {
 	DropBtf     *ebpf.ProgramSpec `ebpf:"drop_btf"`
 	DropBtfRxSk *ebpf.ProgramSpec `ebpf:"drop_btf_rx_sk"`
-	DropTp      *ebpf.ProgramSpec `ebpf:"drop_tp"`
+	DropRaw     *ebpf.ProgramSpec `ebpf:"drop_raw"`
+	RxEnterSock *ebpf.ProgramSpec `ebpf:"rx_enter_sock"`
+	RxEnterTw   *ebpf.ProgramSpec `ebpf:"rx_enter_tw"`
+	RxExitSock  *ebpf.ProgramSpec `ebpf:"rx_exit_sock"`
+	RxExitTw    *ebpf.ProgramSpec `ebpf:"rx_exit_tw"`
 }
 
 // TcpdropMapSpecs contains maps before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type TcpdropMapSpecs struct {
-	Buckets *ebpf.MapSpec `ebpf:"buckets"`
-	CountsA *ebpf.MapSpec `ebpf:"counts_a"`
-	CountsB *ebpf.MapSpec `ebpf:"counts_b"`
-	Events  *ebpf.MapSpec `ebpf:"events"`
-	Stats   *ebpf.MapSpec `ebpf:"stats"`
-	Windows *ebpf.MapSpec `ebpf:"windows"`
+	Buckets     *ebpf.MapSpec `ebpf:"buckets"`
+	CountsA     *ebpf.MapSpec `ebpf:"counts_a"`
+	CountsB     *ebpf.MapSpec `ebpf:"counts_b"`
+	Events      *ebpf.MapSpec `ebpf:"events"`
+	GlobalStats *ebpf.MapSpec `ebpf:"global_stats"`
+	RxStacks    *ebpf.MapSpec `ebpf:"rx_stacks"`
+	Windows     *ebpf.MapSpec `ebpf:"windows"`
 }
 
 // TcpdropVariableSpecs contains global variables before they are loaded into the kernel.
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type TcpdropVariableSpecs struct {
+	CountSkDrops     *ebpf.VariableSpec `ebpf:"count_sk_drops"`
 	Dims             *ebpf.VariableSpec `ebpf:"dims"`
 	FilterFamily     *ebpf.VariableSpec `ebpf:"filter_family"`
 	FilterMode       *ebpf.VariableSpec `ebpf:"filter_mode"`
 	FilterNetns      *ebpf.VariableSpec `ebpf:"filter_netns"`
 	FilterPort       *ebpf.VariableSpec `ebpf:"filter_port"`
 	NoReason         *ebpf.VariableSpec `ebpf:"no_reason"`
+	RawArgs          *ebpf.VariableSpec `ebpf:"raw_args"`
 	ReasonBits       *ebpf.VariableSpec `ebpf:"reason_bits"`
 	SampleBurstNs    *ebpf.VariableSpec `ebpf:"sample_burst_ns"`
 	SampleClockEvery *ebpf.VariableSpec `ebpf:"sample_clock_every"`
 	SampleIntervalNs *ebpf.VariableSpec `ebpf:"sample_interval_ns"`
 	SampleStack      *ebpf.VariableSpec `ebpf:"sample_stack"`
 	UnusedDropEvent  *ebpf.VariableSpec `ebpf:"unused_drop_event"`
+	UnusedStat       *ebpf.VariableSpec `ebpf:"unused_stat"`
 	WakeupBytes      *ebpf.VariableSpec `ebpf:"wakeup_bytes"`
 }
 
@@ -217,12 +257,13 @@ func (o *TcpdropObjects) Close() error {
 //
 // It can be passed to LoadTcpdropObjects or ebpf.CollectionSpec.LoadAndAssign.
 type TcpdropMaps struct {
-	Buckets *ebpf.Map `ebpf:"buckets"`
-	CountsA *ebpf.Map `ebpf:"counts_a"`
-	CountsB *ebpf.Map `ebpf:"counts_b"`
-	Events  *ebpf.Map `ebpf:"events"`
-	Stats   *ebpf.Map `ebpf:"stats"`
-	Windows *ebpf.Map `ebpf:"windows"`
+	Buckets     *ebpf.Map `ebpf:"buckets"`
+	CountsA     *ebpf.Map `ebpf:"counts_a"`
+	CountsB     *ebpf.Map `ebpf:"counts_b"`
+	Events      *ebpf.Map `ebpf:"events"`
+	GlobalStats *ebpf.Map `ebpf:"global_stats"`
+	RxStacks    *ebpf.Map `ebpf:"rx_stacks"`
+	Windows     *ebpf.Map `ebpf:"windows"`
 }
 
 func (m *TcpdropMaps) Close() error {
@@ -231,7 +272,8 @@ func (m *TcpdropMaps) Close() error {
 		m.CountsA,
 		m.CountsB,
 		m.Events,
-		m.Stats,
+		m.GlobalStats,
+		m.RxStacks,
 		m.Windows,
 	)
 }
@@ -240,18 +282,21 @@ func (m *TcpdropMaps) Close() error {
 //
 // It can be passed to LoadTcpdropObjects or ebpf.CollectionSpec.LoadAndAssign.
 type TcpdropVariables struct {
+	CountSkDrops     *ebpf.Variable `ebpf:"count_sk_drops"`
 	Dims             *ebpf.Variable `ebpf:"dims"`
 	FilterFamily     *ebpf.Variable `ebpf:"filter_family"`
 	FilterMode       *ebpf.Variable `ebpf:"filter_mode"`
 	FilterNetns      *ebpf.Variable `ebpf:"filter_netns"`
 	FilterPort       *ebpf.Variable `ebpf:"filter_port"`
 	NoReason         *ebpf.Variable `ebpf:"no_reason"`
+	RawArgs          *ebpf.Variable `ebpf:"raw_args"`
 	ReasonBits       *ebpf.Variable `ebpf:"reason_bits"`
 	SampleBurstNs    *ebpf.Variable `ebpf:"sample_burst_ns"`
 	SampleClockEvery *ebpf.Variable `ebpf:"sample_clock_every"`
 	SampleIntervalNs *ebpf.Variable `ebpf:"sample_interval_ns"`
 	SampleStack      *ebpf.Variable `ebpf:"sample_stack"`
 	UnusedDropEvent  *ebpf.Variable `ebpf:"unused_drop_event"`
+	UnusedStat       *ebpf.Variable `ebpf:"unused_stat"`
 	WakeupBytes      *ebpf.Variable `ebpf:"wakeup_bytes"`
 }
 
@@ -261,14 +306,22 @@ type TcpdropVariables struct {
 type TcpdropPrograms struct {
 	DropBtf     *ebpf.Program `ebpf:"drop_btf"`
 	DropBtfRxSk *ebpf.Program `ebpf:"drop_btf_rx_sk"`
-	DropTp      *ebpf.Program `ebpf:"drop_tp"`
+	DropRaw     *ebpf.Program `ebpf:"drop_raw"`
+	RxEnterSock *ebpf.Program `ebpf:"rx_enter_sock"`
+	RxEnterTw   *ebpf.Program `ebpf:"rx_enter_tw"`
+	RxExitSock  *ebpf.Program `ebpf:"rx_exit_sock"`
+	RxExitTw    *ebpf.Program `ebpf:"rx_exit_tw"`
 }
 
 func (p *TcpdropPrograms) Close() error {
 	return _TcpdropClose(
 		p.DropBtf,
 		p.DropBtfRxSk,
-		p.DropTp,
+		p.DropRaw,
+		p.RxEnterSock,
+		p.RxEnterTw,
+		p.RxExitSock,
+		p.RxExitTw,
 	)
 }
 

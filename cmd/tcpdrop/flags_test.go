@@ -16,11 +16,11 @@ func TestParseFlags(t *testing.T) {
 	require.Equal(t, options{rate: 100, mode: probe.ModeAuto}, o, "defaults; nil exclude is the default exclusion")
 
 	o, err = parseFlags([]string{"-6", "-reason", "NO_SOCKET, TCP_CSUM", "-exclude", "", "-port", "443",
-		"-netns", "4026531840", "-count", "5", "-duration", "1m", "-no-stack", "--json", "-rate", "10", "-probe", "tracepoint"}, io.Discard)
+		"-netns", "4026531840", "-count", "5", "-duration", "1m", "-no-stack", "--json", "-rate", "10", "-probe", "raw_tp"}, io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, options{
 		family: 6, reasons: []string{"NO_SOCKET", "TCP_CSUM"}, exclude: []string{}, port: 443, netns: 4026531840,
-		count: 5, duration: time.Minute, noStack: true, json: true, rate: 10, mode: probe.ModeTracepoint,
+		count: 5, duration: time.Minute, noStack: true, json: true, rate: 10, mode: probe.ModeRaw,
 	}, o)
 
 	for want, args := range map[string][]string{

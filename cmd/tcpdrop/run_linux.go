@@ -20,7 +20,7 @@ const poll = 100 * time.Millisecond
 
 func run(o options, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 	// The counts are kept too, in one series: they give the summary.
-	p, names, err := probe.Start(probe.Options{Mode: o.mode, MaxKeys: 1,
+	p, names, err := probe.Start(probe.Options{Mode: o.mode, MaxKeys: 1, ReceiveHooks: true,
 		Family: o.family, Port: o.port, Netns: o.netns,
 		Sampling: probe.Sampling{Rate: o.rate, Stack: !o.noStack}},
 		reasons.List{Option: "-reason", Names: o.reasons}, reasons.List{Option: "-exclude", Names: o.exclude},
@@ -105,26 +105,22 @@ func (p *printer) print(batch []drop.Event) {
 // summary tells what was counted and what was not shown, so a rate limit
 // or a full ring is never mistaken for fewer drops.
 func (p *printer) summary(pr *probe.Probe, stderr io.Writer) error {
-	counts, err := pr.Window()
-	if err != nil {
-		return err
-	}
-	stats, err := pr.Stats()
+	w, err := pr.Window()
 	if err != nil {
 		return err
 	}
 	var total uint64
-	for _, c := range counts {
+	for _, c := range w.Counts {
 		total += c.Drops
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	fmt.Fprintf(stderr, "%d TCP drops counted, %d shown", total, p.shown)
-	if stats.Suppressed > 0 {
-		fmt.Fprintf(stderr, ", %d suppressed by -rate %d", stats.Suppressed, p.o.rate)
+	if n := w.Suppressed(); n > 0 {
+		fmt.Fprintf(stderr, ", %d suppressed by -rate %d", n, p.o.rate)
 	}
-	if stats.Lost > 0 {
-		fmt.Fprintf(stderr, ", %d lost (event ring full)", stats.Lost)
+	if w.Stats.Lost > 0 {
+		fmt.Fprintf(stderr, ", %d lost (event ring full)", w.Stats.Lost)
 	}
 	fmt.Fprintln(stderr)
 	return p.err

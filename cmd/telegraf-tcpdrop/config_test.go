@@ -24,7 +24,7 @@ func TestLoadConfigBuiltIn(t *testing.T) {
 }
 
 func TestLoadConfigFile(t *testing.T) {
-	t.Setenv("TCPDROP_PROBE", "tracepoint")
+	t.Setenv("TCPDROP_PROBE", "raw_tp")
 	p, err := loadConfig(writeConfig(t, `
 [[inputs.tcpdrop]]
   group_by = ["reason", "netns"]
@@ -36,7 +36,7 @@ func TestLoadConfigFile(t *testing.T) {
 	require.Equal(t, []string{"reason", "netns"}, p.GroupBy)
 	require.NotNil(t, p.ExcludeReasons, "an empty list turns the default exclusions off")
 	require.Empty(t, p.ExcludeReasons)
-	require.Equal(t, "tracepoint", p.Probe)
+	require.Equal(t, "raw_tp", p.Probe)
 	require.Equal(t, uint32(100), p.MaxKeys)
 }
 

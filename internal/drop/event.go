@@ -9,6 +9,7 @@ import (
 // for a received packet Src is the peer.
 type Event struct {
 	Time     time.Time
+	Window   uint64 // the number of the window that counted it
 	Src, Dst netip.AddrPort
 	Reason   uint32
 	Location uint64   // drop site, as Key.Location

@@ -4,6 +4,11 @@ package drop
 // tracepoint carries none (before 5.17); REASON_UNAVAILABLE in bpf/tcpdrop.h.
 const ReasonUnavailable = 0xffffffff
 
+// LocationTCPDrop is the drop site of drops counted from a socket's
+// sk_drops growth, on kernels whose tcp_drop() is out of the tracepoint's
+// sight (LOCATION_TCP_DROP in bpf/tcpdrop.h): the frame "tcp_drop".
+const LocationTCPDrop = 1
+
 // Key is one series of a window as the kernel counted it: raw numbers,
 // named only on the way out. Dimensions not grouped by are zero.
 type Key struct {

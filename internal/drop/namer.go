@@ -16,7 +16,7 @@ type Namer struct {
 func (n *Namer) Prepare(counts []Count) error {
 	addrs := make([]uint64, 0, len(counts))
 	for _, c := range counts {
-		if c.Key.Location != 0 {
+		if c.Key.Location > LocationTCPDrop {
 			addrs = append(addrs, c.Key.Location)
 		}
 	}
@@ -34,6 +34,9 @@ func (n *Namer) Reason(v uint32) string {
 // Frame is the function a drop site is in, without offset: one name for
 // every drop site of a function, as tags want. Unnamed sites stay hex.
 func (n *Namer) Frame(addr uint64) string {
+	if addr == LocationTCPDrop {
+		return "tcp_drop"
+	}
 	sym := n.Site(addr)
 	if sym.Name == "" {
 		return sym.String()

@@ -26,7 +26,7 @@ func TestDimsMatchTheProbe(t *testing.T) {
 }
 
 func TestParseMode(t *testing.T) {
-	for in, want := range map[string]Mode{"": ModeAuto, "auto": ModeAuto, "tp_btf_rx_sk": ModeBTFRxSk, "tp_btf": ModeBTF, "tracepoint": ModeTracepoint} {
+	for in, want := range map[string]Mode{"": ModeAuto, "auto": ModeAuto, "tp_btf_rx_sk": ModeBTFRxSk, "tp_btf": ModeBTF, "raw_tp": ModeRaw} {
 		got, err := ParseMode(in)
 		require.NoError(t, err)
 		require.Equal(t, want, got)

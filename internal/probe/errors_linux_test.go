@@ -26,11 +26,11 @@ func TestVerifierLogsBehindOneLineError(t *testing.T) {
 
 	err := fmt.Errorf("attach: %w", modeErrors{
 		fmt.Errorf("%s: load: %w", ModeBTFRxSk, loadErr),
-		fmt.Errorf("%s: attach: %w", ModeTracepoint, errors.New("tracefs not mounted")),
+		fmt.Errorf("%s: attach: %w", ModeRaw, errors.New("permission denied")),
 	})
 	require.NotContains(t, err.Error(), "\n")
 	require.Contains(t, err.Error(), "tp_btf_rx_sk: load:")
-	require.Contains(t, err.Error(), "; tracepoint: attach: tracefs not mounted")
+	require.Contains(t, err.Error(), "; raw_tp: attach: permission denied")
 
 	logs := VerifierLogs(err)
 	require.Len(t, logs, 1)

@@ -76,6 +76,7 @@ func decode(raw []byte, c clock) (drop.Event, error) {
 	}
 	ev := drop.Event{
 		Time:     c.time(e.TimeNs),
+		Window:   e.Window,
 		Src:      netip.AddrPortFrom(addr(e.Family, e.Saddr), e.Sport),
 		Dst:      netip.AddrPortFrom(addr(e.Family, e.Daddr), e.Dport),
 		Reason:   e.Reason,

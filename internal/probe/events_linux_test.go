@@ -106,24 +106,26 @@ func TestSamplingKeepsCountsExact(t *testing.T) {
 	start := time.Now()
 	require.NoError(t, ns.ConnectClosed("tcp4", port, drops))
 	elapsed := time.Since(start)
-	counts, err := p.Window()
+	w, err := p.Window()
 	require.NoError(t, err)
 	var counted uint64
-	for _, cnt := range counts {
+	for _, cnt := range w.Counts {
 		counted += cnt.Drops
 	}
 	require.Equal(t, uint64(drops), counted)
 
-	stats, err := p.Stats()
-	require.NoError(t, err)
-	require.Zero(t, stats.Lost)
-	sampled := drops - stats.Suppressed
+	require.Zero(t, w.Stats.Lost)
+	sampled := drops - w.Suppressed()
+	require.Equal(t, w.Stats.Sampled, sampled)
 	events := c.wait(int(sampled), 5*time.Second)
 	require.Len(t, events, int(sampled), "every drop not suppressed arrives")
 	// Each CPU: a full bucket (rate events) plus rate per second.
 	bound := float64(runtime.NumCPU()) * (rate + rate*elapsed.Seconds() + 1)
 	require.LessOrEqual(t, float64(len(events)), bound)
-	require.NotZero(t, stats.Suppressed)
+	require.NotZero(t, w.Suppressed())
+	for _, e := range events {
+		require.Equal(t, w.Number, e.Window, "an event carries the window that counted it")
+	}
 }
 
 func TestFiltersSkipOtherDrops(t *testing.T) {

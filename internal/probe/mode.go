@@ -16,13 +16,14 @@ const (
 	ModeBTFRxSk Mode = "tp_btf_rx_sk"
 	// ModeBTF is tp_btf with three arguments (5.17+).
 	ModeBTF Mode = "tp_btf"
-	// ModeTracepoint is the classic perf tracepoint; it reads rx_sk and
-	// reason where the kernel's record has them. Needs tracefs mounted.
-	ModeTracepoint Mode = "tracepoint"
+	// ModeRaw is the raw tracepoint, on any kernel with BTF: it reads as
+	// many arguments as the running kernel's tracepoint has, and needs
+	// neither tracefs nor typed arguments.
+	ModeRaw Mode = "raw_tp"
 )
 
 // Modes lists the attach modes, cheapest and most informative first.
-var Modes = []Mode{ModeBTFRxSk, ModeBTF, ModeTracepoint}
+var Modes = []Mode{ModeBTFRxSk, ModeBTF, ModeRaw}
 
 // ParseMode accepts "auto" or one of Modes; "" means auto.
 func ParseMode(s string) (Mode, error) {
@@ -34,5 +35,33 @@ func ParseMode(s string) (Mode, error) {
 			return m, nil
 		}
 	}
-	return "", fmt.Errorf("unknown probe %q (auto, %s, %s or %s)", s, ModeBTFRxSk, ModeBTF, ModeTracepoint)
+	return "", fmt.Errorf("unknown probe %q (auto, %s, %s or %s)", s, ModeBTFRxSk, ModeBTF, ModeRaw)
 }
+
+// StateFrom says where the probe finds the socket of a received packet,
+// whose state the state tag shows.
+type StateFrom string
+
+const (
+	// StateFromRxSk: the tracepoint passes it (6.11+).
+	StateFromRxSk StateFrom = "rx_sk"
+	// StateFromHooks: receive hooks note the socket TCP processes each
+	// packet for.
+	StateFromHooks StateFrom = "receive_hooks"
+	// StateFromSkb: only skb->sk, which TCP clears on receive; receive
+	// drops then have state NONE.
+	StateFromSkb StateFrom = "skb"
+)
+
+// TCPDrop says how the drops of tcp_drop() are counted.
+type TCPDrop string
+
+const (
+	// TCPDropTracepoint: tcp_drop() frees through kfree_skb_reason (5.18+).
+	TCPDropTracepoint TCPDrop = "tracepoint"
+	// TCPDropSkDrops: it frees with __kfree_skb, out of sight of the
+	// tracepoint; the receive hooks count the sockets' sk_drops growth.
+	TCPDropSkDrops TCPDrop = "sk_drops"
+	// TCPDropMissed: as above, but without receive hooks: not counted.
+	TCPDropMissed TCPDrop = "missed"
+)

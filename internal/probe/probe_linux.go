@@ -3,6 +3,7 @@ package probe
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/btf"
@@ -34,31 +35,48 @@ type Options struct {
 	// NoReason reports every drop with drop.ReasonUnavailable, as a kernel
 	// before 5.17 does; it lets tests take that path on a newer kernel.
 	NoReason bool
-	Sampling Sampling
+	// ReceiveHooks attaches to TCP's receive functions where the
+	// tracepoint does not pass the socket (before 6.11), to know it, and
+	// where tcp_drop() is out of its sight (before 5.18), to count those
+	// drops. Where they cannot attach, the probe goes on without them:
+	// Info says so.
+	ReceiveHooks bool
+	Sampling     Sampling
 }
 
 // ReasonSlots bounds the reason values the kernel can filter
 // (REASON_SLOTS in bpf/tcpdrop.h).
 const ReasonSlots = 1024
 
+// Info is what the probe in use can see on this kernel.
+type Info struct {
+	Mode      Mode
+	StateFrom StateFrom
+	TCPDrop   TCPDrop
+	// Skipped says why the modes tried before Mode failed, and why the
+	// receive hooks did not attach if they were wanted but did not.
+	Skipped []error
+}
+
 // Probe is the loaded, attached probe. Its owner calls Close.
 type Probe struct {
-	mode    Mode
-	skipped []error
+	info    Info
 	coll    *ebpf.Collection
 	prog    *ebpf.Program
-	link    link.Link
+	links   []link.Link
 	events  *ringbuf.Reader // nil without sampling
 	windows *ebpf.Map
 	counts  [2]*ebpf.Map
-	active  int // index into counts of the map in windows slot 0
-	stats   *ebpf.Map
+	active  int    // index into counts of the map in windows slot 0
+	number  uint64 // of the window in slot 0
+	global  *ebpf.Map
+	cpus    int
 }
 
 var programs = map[Mode]string{
-	ModeBTFRxSk:    "drop_btf_rx_sk",
-	ModeBTF:        "drop_btf",
-	ModeTracepoint: "drop_tp",
+	ModeBTFRxSk: bpf.TcpdropProgDropBtfRxSk,
+	ModeBTF:     bpf.TcpdropProgDropBtf,
+	ModeRaw:     bpf.TcpdropProgDropRaw,
 }
 
 // Open loads and attaches the probe, trying every mode in auto.
@@ -66,8 +84,13 @@ func Open(opts Options) (*Probe, error) {
 	if err := checkCaps(); err != nil {
 		return nil, err
 	}
-	if _, err := btf.LoadKernelSpec(); err != nil {
+	kspec, err := btf.LoadKernelSpec()
+	if err != nil {
 		return nil, fmt.Errorf("kernel BTF not available (needs /sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF=y): %w", err)
+	}
+	k, err := readKernel(kspec)
+	if err != nil {
+		return nil, err
 	}
 	if err := rlimit.RemoveMemlock(); err != nil {
 		return nil, fmt.Errorf("remove memlock limit: %w", err)
@@ -76,7 +99,7 @@ func Open(opts Options) (*Probe, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read probe object: %w", err)
 	}
-	if err := configure(spec, opts); err != nil {
+	if err := configure(spec, opts, k); err != nil {
 		return nil, err
 	}
 	modes := []Mode{opts.Mode}
@@ -85,9 +108,9 @@ func Open(opts Options) (*Probe, error) {
 	}
 	var failed []error
 	for _, m := range modes {
-		p, err := load(spec, m, opts.Sampling.Rate > 0)
+		p, err := loadMode(spec, m, opts, k)
 		if err == nil {
-			p.skipped = failed
+			p.info.Skipped = append(failed, p.info.Skipped...)
 			return p, nil
 		}
 		failed = append(failed, fmt.Errorf("%s: %w", m, err))
@@ -95,7 +118,7 @@ func Open(opts Options) (*Probe, error) {
 	return nil, modeErrors(failed)
 }
 
-func configure(spec *ebpf.CollectionSpec, opts Options) error {
+func configure(spec *ebpf.CollectionSpec, opts Options, k kernel) error {
 	if opts.MaxKeys == 0 {
 		return errors.New("max keys must be positive")
 	}
@@ -126,6 +149,7 @@ func configure(spec *ebpf.CollectionSpec, opts Options) error {
 		bpf.TcpdropVarFilterPort:       opts.Port,
 		bpf.TcpdropVarFilterNetns:      opts.Netns,
 		bpf.TcpdropVarNoReason:         opts.NoReason,
+		bpf.TcpdropVarRawArgs:          uint32(k.rawArgs),
 		bpf.TcpdropVarSampleIntervalNs: interval,
 		bpf.TcpdropVarSampleBurstNs:    burst,
 		bpf.TcpdropVarSampleClockEvery: opts.Sampling.clockEvery(),
@@ -136,20 +160,75 @@ func configure(spec *ebpf.CollectionSpec, opts Options) error {
 			return fmt.Errorf("set %s: %w", name, err)
 		}
 	}
+	// The stat keys take their slots besides the series.
+	keys := opts.MaxKeys + uint32(bpf.TcpdropStatSTAT_KEYS)
 	for _, name := range []string{bpf.TcpdropMapCountsA, bpf.TcpdropMapCountsB} {
-		spec.Maps[name].MaxEntries = opts.MaxKeys
+		spec.Maps[name].MaxEntries = keys
 	}
-	spec.Maps[bpf.TcpdropMapWindows].InnerMap.MaxEntries = opts.MaxKeys
+	spec.Maps[bpf.TcpdropMapWindows].InnerMap.MaxEntries = keys
 	spec.Maps[bpf.TcpdropMapEvents].MaxEntries = ring
 	return nil
 }
 
-// load loads only mode's program: a program written for another kernel's
-// tracepoint would fail verification and take the others down with it.
-func load(spec *ebpf.CollectionSpec, mode Mode, sampling bool) (_ *Probe, err error) {
+// hooks are the receive hooks mode wants on kernel k, by program name in
+// the spec and the function each attaches to.
+func hooks(mode Mode, opts Options, k kernel) map[string]string {
+	if !opts.ReceiveHooks || mode == ModeBTFRxSk || (mode == ModeRaw && k.rawArgs >= 4) {
+		return nil
+	}
+	want := map[string]string{}
+	for _, fn := range k.sockHooks {
+		want[bpf.TcpdropProgRxEnterSock+"/"+fn] = fn
+		want[bpf.TcpdropProgRxExitSock+"/"+fn] = fn
+	}
+	for _, fn := range k.twHooks {
+		want[bpf.TcpdropProgRxEnterTw+"/"+fn] = fn
+		want[bpf.TcpdropProgRxExitTw+"/"+fn] = fn
+	}
+	return want
+}
+
+// loadMode loads mode's program, with the receive hooks it wants if they
+// load and attach, else without them.
+func loadMode(spec *ebpf.CollectionSpec, mode Mode, opts Options, k kernel) (*Probe, error) {
+	info := Info{Mode: mode, StateFrom: StateFromSkb, TCPDrop: TCPDropTracepoint}
+	if mode == ModeBTFRxSk || (mode == ModeRaw && k.rawArgs >= 4) {
+		info.StateFrom = StateFromRxSk
+	}
+	if !k.tcpDropTraced {
+		info.TCPDrop = TCPDropMissed
+	}
+	if want := hooks(mode, opts, k); len(want) > 0 {
+		hooked := info
+		hooked.StateFrom = StateFromHooks
+		if !k.tcpDropTraced {
+			hooked.TCPDrop = TCPDropSkDrops
+		}
+		p, err := load(spec, hooked, want, opts.Sampling.Rate > 0)
+		if err == nil {
+			return p, nil
+		}
+		info.Skipped = append(info.Skipped, fmt.Errorf("receive hooks: %w", err))
+	}
+	return load(spec, info, nil, opts.Sampling.Rate > 0)
+}
+
+// load loads only info.Mode's program and the hooks given: a program
+// written for another kernel's tracepoint would fail verification and take
+// the others down with it.
+func load(spec *ebpf.CollectionSpec, info Info, hooks map[string]string, sampling bool) (_ *Probe, err error) {
 	spec = spec.Copy()
+	if err := spec.Variables[bpf.TcpdropVarCountSkDrops].Set(info.TCPDrop == TCPDropSkDrops); err != nil {
+		return nil, fmt.Errorf("set %s: %w", bpf.TcpdropVarCountSkDrops, err)
+	}
+	for name, fn := range hooks {
+		prog, _, _ := strings.Cut(name, "/")
+		ps := spec.Programs[prog].Copy()
+		ps.AttachTo = fn
+		spec.Programs[name] = ps
+	}
 	for name := range spec.Programs {
-		if name != programs[mode] {
+		if _, hook := hooks[name]; name != programs[info.Mode] && !hook {
 			delete(spec.Programs, name)
 		}
 	}
@@ -157,20 +236,27 @@ func load(spec *ebpf.CollectionSpec, mode Mode, sampling bool) (_ *Probe, err er
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}
+	cpus, err := ebpf.PossibleCPU()
+	if err != nil {
+		coll.Close()
+		return nil, fmt.Errorf("possible CPUs: %w", err)
+	}
 	p := &Probe{
-		mode:    mode,
+		info:    info,
 		coll:    coll,
-		prog:    coll.Programs[programs[mode]],
+		prog:    coll.Programs[programs[info.Mode]],
 		windows: coll.Maps[bpf.TcpdropMapWindows],
 		counts:  [2]*ebpf.Map{coll.Maps[bpf.TcpdropMapCountsA], coll.Maps[bpf.TcpdropMapCountsB]},
-		stats:   coll.Maps[bpf.TcpdropMapStats],
+		global:  coll.Maps[bpf.TcpdropMapGlobalStats],
+		number:  1,
+		cpus:    cpus,
 	}
 	defer func() {
 		if err != nil {
 			p.Close()
 		}
 	}()
-	if err := p.windows.Update(uint32(0), p.counts[0], ebpf.UpdateAny); err != nil {
+	if err := p.install(0, p.number); err != nil {
 		return nil, fmt.Errorf("install first window: %w", err)
 	}
 	if sampling {
@@ -178,22 +264,32 @@ func load(spec *ebpf.CollectionSpec, mode Mode, sampling bool) (_ *Probe, err er
 			return nil, fmt.Errorf("open event ring: %w", err)
 		}
 	}
-	if mode == ModeTracepoint {
-		p.link, err = link.Tracepoint("skb", "kfree_skb", p.prog, nil)
+	// Hooks first: a drop the tracepoint sees finds its frame.
+	for name := range hooks {
+		l, err := link.AttachTracing(link.TracingOptions{Program: coll.Programs[name]})
+		if err != nil {
+			return nil, fmt.Errorf("attach %s: %w", name, err)
+		}
+		p.links = append(p.links, l)
+	}
+	var l link.Link
+	if info.Mode == ModeRaw {
+		l, err = link.AttachRawTracepoint(link.RawTracepointOptions{Name: "kfree_skb", Program: p.prog})
 	} else {
-		p.link, err = link.AttachTracing(link.TracingOptions{Program: p.prog, AttachType: ebpf.AttachTraceRawTp})
+		l, err = link.AttachTracing(link.TracingOptions{Program: p.prog, AttachType: ebpf.AttachTraceRawTp})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("attach: %w", err)
 	}
+	p.links = append(p.links, l)
 	return p, nil
 }
 
-// Mode is the attach mode in use.
-func (p *Probe) Mode() Mode { return p.mode }
+// Info says what the probe in use can see.
+func (p *Probe) Info() Info { return p.info }
 
-// Skipped lists why the modes tried before the one in use failed.
-func (p *Probe) Skipped() []error { return p.skipped }
+// Mode is the attach mode in use.
+func (p *Probe) Mode() Mode { return p.info.Mode }
 
 // Close detaches and frees everything; it is safe on nil and twice.
 func (p *Probe) Close() error {
@@ -205,10 +301,10 @@ func (p *Probe) Close() error {
 		// Ends ReadEvents; the reader's Close may run twice.
 		err = p.events.Close()
 	}
-	if p.link != nil {
-		err = errors.Join(err, p.link.Close())
-		p.link = nil
+	for _, l := range p.links {
+		err = errors.Join(err, l.Close())
 	}
+	p.links = nil
 	if p.coll != nil {
 		p.coll.Close()
 		p.coll = nil

@@ -21,10 +21,10 @@ func open(t *testing.T, opts Options) *Probe {
 // netnsDrops sums one window's drops of a namespace, by reason.
 func netnsDrops(t *testing.T, p *Probe, ns *netnstest.NS) map[uint32]uint64 {
 	t.Helper()
-	counts, err := p.Window()
+	w, err := p.Window()
 	require.NoError(t, err)
 	out := map[uint32]uint64{}
-	for _, c := range counts {
+	for _, c := range w.Counts {
 		if uint64(c.Key.Netns) == ns.Inode() {
 			out[c.Key.Reason] += c.Drops
 		}
@@ -51,8 +51,6 @@ func TestMapFullCountsWhatDoesNotFit(t *testing.T) {
 	ns := netnstest.New(t)
 	_, err := p.Window()
 	require.NoError(t, err)
-	before, err := p.Stats()
-	require.NoError(t, err)
 
 	const ports, each = 5, 10
 	for i := 0; i < ports; i++ {
@@ -60,20 +58,18 @@ func TestMapFullCountsWhatDoesNotFit(t *testing.T) {
 		require.NoError(t, err)
 		require.NoError(t, ns.ConnectClosed("tcp4", port, each))
 	}
-	counts, err := p.Window()
+	w, err := p.Window()
 	require.NoError(t, err)
-	require.LessOrEqual(t, len(counts), 2)
+	require.LessOrEqual(t, len(w.Counts), 2)
 	var counted uint64
-	for _, c := range counts {
+	for _, c := range w.Counts {
 		if uint64(c.Key.Netns) == ns.Inode() {
 			counted += c.Drops
 		}
 	}
-	after, err := p.Stats()
-	require.NoError(t, err)
-	// Every drop of ours is counted or map_full: with two slots for five
-	// ports, at least three ports' drops are map_full.
-	full := after.MapFull - before.MapFull
+	// Every drop of ours is counted or map_full, in the same window: with
+	// two slots for five ports, at least three ports' drops are map_full.
+	full := w.Stats.MapFull
 	require.LessOrEqual(t, counted, uint64(2*each))
 	require.GreaterOrEqual(t, counted+full, uint64(ports*each))
 	require.GreaterOrEqual(t, full, uint64((ports-2)*each))
@@ -98,13 +94,19 @@ func TestReasonFilters(t *testing.T) {
 	t.Run("exclude", func(t *testing.T) {
 		p := open(t, Options{Mode: ModeAuto, Dims: dims, Exclude: []uint32{noSocket}, MaxKeys: 64})
 		ns := netnstest.New(t)
-		before, err := p.Stats()
+		_, err := p.Window()
 		require.NoError(t, err)
 		send(ns)
-		require.Equal(t, map[uint32]uint64{csum: 20}, netnsDrops(t, p, ns))
-		after, err := p.Stats()
+		w, err := p.Window()
 		require.NoError(t, err)
-		require.GreaterOrEqual(t, after.Filtered-before.Filtered, uint64(30))
+		got := map[uint32]uint64{}
+		for _, c := range w.Counts {
+			if uint64(c.Key.Netns) == ns.Inode() {
+				got[c.Key.Reason] += c.Drops
+			}
+		}
+		require.Equal(t, map[uint32]uint64{csum: 20}, got)
+		require.GreaterOrEqual(t, w.Stats.Filtered, uint64(30))
 	})
 	t.Run("include", func(t *testing.T) {
 		p := open(t, Options{Mode: ModeAuto, Dims: dims, Include: []uint32{noSocket}, MaxKeys: 64})
@@ -134,7 +136,7 @@ func TestForcedRxSkLoadsOnlyWhereTheKernelHasIt(t *testing.T) {
 // mode the kernel has.
 func TestAutoPicksTheBestMode(t *testing.T) {
 	netnstest.RequirePrivileges(t)
-	want := ModeTracepoint
+	want := ModeRaw
 	switch {
 	case netnstest.KernelAtLeast(t, 6, 11):
 		want = ModeBTFRxSk
@@ -144,7 +146,7 @@ func TestAutoPicksTheBestMode(t *testing.T) {
 	p := open(t, Options{Mode: ModeAuto, Dims: drop.DimReason | drop.DimState | drop.DimFlags | drop.DimFrame |
 		drop.DimFamily | drop.DimNetns | drop.DimLocalPort, MaxKeys: 16, Exclude: []uint32{reasonValue(t, "NO_SOCKET")},
 		Family: 4, Port: 1, Netns: 1, Sampling: Sampling{Rate: 100, Stack: true}})
-	require.Equal(t, want, p.Mode(), "skipped: %v", p.Skipped())
+	require.Equal(t, want, p.Mode(), "skipped: %v", p.Info().Skipped)
 }
 
 func TestCloseIsIdempotent(t *testing.T) {
@@ -160,7 +162,7 @@ func TestCloseIsIdempotent(t *testing.T) {
 // NoReason takes the path of a kernel whose tracepoint has no reason.
 func TestNoReasonReportsReasonUnavailable(t *testing.T) {
 	netnstest.RequirePrivileges(t)
-	p := open(t, Options{Mode: ModeTracepoint, Dims: drop.DimReason | drop.DimNetns, MaxKeys: 16, NoReason: true})
+	p := open(t, Options{Mode: ModeRaw, Dims: drop.DimReason | drop.DimNetns, MaxKeys: 16, NoReason: true})
 	ns := netnstest.New(t)
 	port, err := ns.FreePort("tcp4")
 	require.NoError(t, err)

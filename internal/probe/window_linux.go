@@ -10,31 +10,109 @@ import (
 	"github.com/tcpdrop/tcpdrop/internal/drop"
 )
 
-// Window ends the window in progress and returns its counts: it installs
-// the other, empty map, which returns only after every running program is
-// done (synchronize_rcu), then reads and empties the one taken out.
-func (p *Probe) Window() ([]drop.Count, error) {
+// Window is one finished window: its counts and the probe's counters,
+// cut by the same swap.
+type Window struct {
+	// Number counts windows from 1; sampled drops carry the number of
+	// the window that counted them (drop.Event.Window).
+	Number uint64
+	Counts []drop.Count
+	Stats  WindowStats
+}
+
+// WindowStats are the probe's counters of one window.
+type WindowStats struct {
+	MapFull  uint64 // drops whose key did not fit into the window
+	Filtered uint64 // TCP drops skipped by the filters
+	Sampled  uint64 // drops sent to the event ring
+	Lost     uint64 // drops sampled that the full ring refused
+	// Unparsed are IP packets freed as drops whose TCP header could not
+	// be read from the packet's linear data (or was malformed): they may
+	// be TCP drops, and are not in the counts.
+	Unparsed uint64
+	// SkDrops are the drops in the counts that were counted from sockets'
+	// sk_drops growth (probe.TCPDropSkDrops); they are never sampled.
+	SkDrops uint64
+}
+
+// Suppressed is how many counted drops the token bucket did not sample,
+// when sampling is on.
+func (w Window) Suppressed() uint64 {
+	var drops uint64
+	for _, c := range w.Counts {
+		drops += c.Drops
+	}
+	tried := drops + w.Stats.MapFull - w.Stats.SkDrops
+	return tried - min(tried, w.Stats.Sampled+w.Stats.Lost)
+}
+
+// Window ends the window in progress and returns it: it installs the
+// other, empty map, which returns only after every running program is done
+// (synchronize_rcu), then reads and empties the one taken out.
+func (p *Probe) Window() (Window, error) {
 	next := 1 - p.active
-	if err := p.windows.Update(uint32(0), p.counts[next], ebpf.UpdateAny); err != nil {
-		return nil, fmt.Errorf("swap window: %w", err)
+	if err := p.install(next, p.number+1); err != nil {
+		return Window{}, err
 	}
 	done := p.counts[p.active]
-	p.active = next
-	return drain(done)
+	w := Window{Number: p.number}
+	p.active, p.number = next, p.number+1
+	var err error
+	w.Counts, w.Stats, err = drain(done)
+	return w, err
 }
+
+// install puts the stat keys of window number into counts[i], which is
+// empty, and makes it the window being filled.
+func (p *Probe) install(i int, number uint64) error {
+	m := p.counts[i]
+	for s := bpf.TcpdropStat(0); s < bpf.TcpdropStatSTAT_KEYS; s++ {
+		v := make([]bpf.TcpdropDropValue, p.cpus)
+		if s == bpf.TcpdropStatSTAT_WINDOW {
+			for cpu := range v {
+				v[cpu].Drops = number
+			}
+		}
+		if err := m.Update(statKey(s), v, ebpf.UpdateAny); err != nil {
+			return fmt.Errorf("prepare window: %w", err)
+		}
+	}
+	if err := p.windows.Update(uint32(0), m, ebpf.UpdateAny); err != nil {
+		return fmt.Errorf("swap window: %w", err)
+	}
+	return nil
+}
+
+func statKey(s bpf.TcpdropStat) bpf.TcpdropDropKey {
+	return bpf.TcpdropDropKey{Reason: uint32(s), Family: statFamily}
+}
+
+// statFamily is STAT_FAMILY of bpf/tcpdrop.h.
+const statFamily = 0xff
 
 // drain reads every key of a map no program writes to and deletes them, so
 // the map is empty when it becomes the window again.
-func drain(m *ebpf.Map) ([]drop.Count, error) {
+func drain(m *ebpf.Map) ([]drop.Count, WindowStats, error) {
 	var (
 		counts []drop.Count
+		stats  WindowStats
 		keys   []bpf.TcpdropDropKey
 		key    bpf.TcpdropDropKey
 		perCPU []bpf.TcpdropDropValue
 	)
 	it := m.Iterate()
 	for it.Next(&key, &perCPU) {
-		c := drop.Count{Key: drop.Key{
+		keys = append(keys, key)
+		var v bpf.TcpdropDropValue
+		for _, cpu := range perCPU {
+			v.Drops += cpu.Drops
+			v.Bytes += cpu.Bytes
+		}
+		if key.Family == statFamily {
+			stats.add(bpf.TcpdropStat(key.Reason), v.Drops)
+			continue
+		}
+		counts = append(counts, drop.Count{Key: drop.Key{
 			Location:  key.Location,
 			Reason:    key.Reason,
 			Netns:     key.Netns,
@@ -42,25 +120,36 @@ func drain(m *ebpf.Map) ([]drop.Count, error) {
 			State:     key.State,
 			Flags:     key.Flags,
 			Family:    key.Family,
-		}}
-		for _, v := range perCPU {
-			c.Drops += v.Drops
-			c.Bytes += v.Bytes
-		}
-		counts = append(counts, c)
-		keys = append(keys, key)
+		}, Drops: v.Drops, Bytes: v.Bytes})
 	}
 	if err := it.Err(); err != nil {
 		empty(m)
-		return nil, fmt.Errorf("read window: %w", err)
+		return nil, WindowStats{}, fmt.Errorf("read window: %w", err)
 	}
 	if len(keys) > 0 {
 		if _, err := m.BatchDelete(keys, nil); err != nil {
 			empty(m)
-			return nil, fmt.Errorf("clear window: %w", err)
+			return nil, WindowStats{}, fmt.Errorf("clear window: %w", err)
 		}
 	}
-	return counts, nil
+	return counts, stats, nil
+}
+
+func (s *WindowStats) add(which bpf.TcpdropStat, n uint64) {
+	switch which {
+	case bpf.TcpdropStatSTAT_MAP_FULL:
+		s.MapFull = n
+	case bpf.TcpdropStatSTAT_FILTERED:
+		s.Filtered = n
+	case bpf.TcpdropStatSTAT_SAMPLED:
+		s.Sampled = n
+	case bpf.TcpdropStatSTAT_LOST:
+		s.Lost = n
+	case bpf.TcpdropStatSTAT_UNPARSED:
+		s.Unparsed = n
+	case bpf.TcpdropStatSTAT_SK_DROPS:
+		s.SkDrops = n
+	}
 }
 
 // empty deletes whatever a failed read or delete left, key by key, so a
@@ -72,33 +161,29 @@ func empty(m *ebpf.Map) {
 	}
 }
 
-// Stats are the probe's cumulative counters since it was loaded.
-type Stats struct {
-	MapFull    uint64 // drops whose key did not fit into the window map
-	Filtered   uint64 // TCP drops skipped by the filters
-	Suppressed uint64 // counted drops the token bucket did not sample
-	Lost       uint64 // sampled drops the full event ring refused
+// ProgStats are the probe's cumulative counters since it was loaded.
+type ProgStats struct {
+	// NoWindow are drops seen while no window was installed: none but
+	// for a bug, and then counted, not lost unseen.
+	NoWindow uint64
 	// From the kernel's program info. Runtime and RunCount grow only while
-	// kernel.bpf_stats_enabled is on; RecursionMisses are runs the kernel
-	// skipped because a BPF program was already running on that CPU.
+	// BPF statistics are on (kernel.bpf_stats_enabled or BPF_ENABLE_STATS);
+	// RecursionMisses are runs the kernel skipped because a BPF program
+	// was already running on that CPU.
 	Runtime         time.Duration
 	RunCount        uint64
 	RecursionMisses uint64
 }
 
-// Stats reads the probe's counters.
-func (p *Probe) Stats() (Stats, error) {
-	var s Stats
-	for which, into := range map[bpf.TcpdropStat]*uint64{
-		bpf.TcpdropStatSTAT_MAP_FULL:   &s.MapFull,
-		bpf.TcpdropStatSTAT_FILTERED:   &s.Filtered,
-		bpf.TcpdropStatSTAT_SUPPRESSED: &s.Suppressed,
-		bpf.TcpdropStatSTAT_LOST:       &s.Lost,
-	} {
-		var err error
-		if *into, err = p.stat(which); err != nil {
-			return s, err
-		}
+// ProgStats reads the probe's cumulative counters.
+func (p *Probe) ProgStats() (ProgStats, error) {
+	var s ProgStats
+	var perCPU []uint64
+	if err := p.global.Lookup(bpf.TcpdropGlobalStatGLOBAL_NO_WINDOW, &perCPU); err != nil {
+		return s, fmt.Errorf("read global stats: %w", err)
+	}
+	for _, v := range perCPU {
+		s.NoWindow += v
 	}
 	ps, err := p.prog.Stats()
 	if err != nil {
@@ -106,16 +191,4 @@ func (p *Probe) Stats() (Stats, error) {
 	}
 	s.Runtime, s.RunCount, s.RecursionMisses = ps.Runtime, ps.RunCount, ps.RecursionMisses
 	return s, nil
-}
-
-func (p *Probe) stat(which bpf.TcpdropStat) (uint64, error) {
-	var perCPU []uint64
-	if err := p.stats.Lookup(which, &perCPU); err != nil {
-		return 0, fmt.Errorf("read stat %d: %w", which, err)
-	}
-	var sum uint64
-	for _, v := range perCPU {
-		sum += v
-	}
-	return sum, nil
 }

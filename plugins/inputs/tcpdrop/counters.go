@@ -3,10 +3,7 @@ package tcpdrop
 // counters are the cumulative sources of tcpdrop_probe; each window reports
 // how much they grew.
 type counters struct {
-	mapFull         uint64
-	filtered        uint64
-	suppressed      uint64
-	lost            uint64
+	noWindow        uint64
 	eventsShed      uint64
 	recursionMisses uint64
 	listenOverflows uint64
@@ -21,10 +18,7 @@ type counters struct {
 // snapshots have.
 func (c counters) since(prev counters) map[string]any {
 	f := map[string]any{
-		"map_full":         delta(prev.mapFull, c.mapFull),
-		"filtered":         delta(prev.filtered, c.filtered),
-		"suppressed":       delta(prev.suppressed, c.suppressed),
-		"lost":             delta(prev.lost, c.lost),
+		"no_window":        delta(prev.noWindow, c.noWindow),
 		"events_shed":      delta(prev.eventsShed, c.eventsShed),
 		"recursion_misses": delta(prev.recursionMisses, c.recursionMisses),
 	}

@@ -16,13 +16,12 @@ func TestDelta(t *testing.T) {
 }
 
 func TestCountersSince(t *testing.T) {
-	prev := counters{mapFull: 1, filtered: 10, suppressed: 100, lost: 1, eventsShed: 7, recursionMisses: 2,
+	prev := counters{noWindow: 1, eventsShed: 7, recursionMisses: 2,
 		listenOverflows: 5, listenDrops: 6, runTimeNs: 1000, runCount: 10, haveNetstat: true, haveRunStats: true}
-	cur := counters{mapFull: 4, filtered: 10, suppressed: 250, lost: 3, eventsShed: 7, recursionMisses: 2,
+	cur := counters{noWindow: 4, eventsShed: 7, recursionMisses: 2,
 		listenOverflows: 9, listenDrops: 11, runTimeNs: 3500, runCount: 20, haveNetstat: true, haveRunStats: true}
 	require.Equal(t, map[string]any{
-		"map_full": int64(3), "filtered": int64(0), "recursion_misses": int64(0),
-		"suppressed": int64(150), "lost": int64(2), "events_shed": int64(0),
+		"no_window": int64(3), "recursion_misses": int64(0), "events_shed": int64(0),
 		"listen_overflows": int64(4), "listen_drops": int64(5),
 		"run_time_ns": int64(2500), "run_count": int64(10),
 	}, cur.since(prev))
@@ -32,11 +31,11 @@ func TestCountersSinceLeavesOutWhatWasNotReadTwice(t *testing.T) {
 	// bpf_stats_enabled was switched on during the window: no run fields
 	// yet, since the window's start has no value to subtract.
 	prev := counters{haveNetstat: true}
-	cur := counters{mapFull: 2, runTimeNs: 500, runCount: 5, haveNetstat: true, haveRunStats: true}
+	cur := counters{noWindow: 2, runTimeNs: 500, runCount: 5, haveNetstat: true, haveRunStats: true}
 	got := cur.since(prev)
 	require.NotContains(t, got, "run_time_ns")
 	require.NotContains(t, got, "run_count")
-	require.Equal(t, int64(2), got["map_full"])
+	require.Equal(t, int64(2), got["no_window"])
 	require.Contains(t, got, "listen_overflows")
 
 	got = counters{}.since(counters{})

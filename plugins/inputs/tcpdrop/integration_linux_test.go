@@ -29,7 +29,7 @@ func TestDropsAreCountedExactly(t *testing.T) {
 			}
 			p := startPlugin(t, mode, nil)
 			state := "NONE"
-			if rxSk(t, mode) {
+			if p.run.probe.Info().StateFrom != probe.StateFromSkb {
 				state = "ESTABLISHED"
 			}
 
@@ -152,14 +152,14 @@ func TestSamplesNameTheDropSite(t *testing.T) {
 }
 
 // A kernel without drop reasons (before 5.17) has only the classic
-// tracepoint, whose record has no reason: every drop counts, as UNKNOWN,
+// tracepoint, which has no reason argument: every drop counts, as UNKNOWN,
 // and reason filters are refused. Forced here on a kernel that has them.
 func TestWithoutDropReasons(t *testing.T) {
 	netnstest.RequirePrivileges(t)
 	noReasons := func(p *TCPDrop) {
 		p.kernelReasons = func() (*reasons.Decoder, error) { return nil, reasons.ErrNoReasons }
 	}
-	p := startPlugin(t, probe.ModeTracepoint, noReasons)
+	p := startPlugin(t, probe.ModeRaw, noReasons)
 	ns := p.newNS(t)
 	port := freePort(t, ns, "tcp4")
 	require.NoError(t, ns.ConnectClosed("tcp4", port, burst))
@@ -174,17 +174,6 @@ func TestWithoutDropReasons(t *testing.T) {
 	require.NoError(t, filtered.Init())
 	require.EqualError(t, filtered.Start(&testutil.Accumulator{}),
 		"include_reasons and exclude_reasons need a kernel with drop reasons (5.17 or later)")
-}
-
-// rxSk tells whether mode sees the socket a receive drop happened on.
-func rxSk(t *testing.T, mode probe.Mode) bool {
-	switch mode {
-	case probe.ModeBTFRxSk:
-		return true
-	case probe.ModeTracepoint:
-		return netnstest.KernelAtLeast(t, 6, 11)
-	}
-	return false
 }
 
 // kernelHas tells whether this kernel supports mode. Where it does not
@@ -312,8 +301,10 @@ func requireProbeMetric(t *testing.T, p plugin, mode probe.Mode) {
 		}
 		found = true
 		require.Equal(t, string(mode), m.Tags()["probe"])
-		for _, f := range []string{"map_full", "filtered", "recursion_misses", "map_keys", "listen_overflows", "listen_drops",
-			"suppressed", "lost", "events_shed"} {
+		require.Contains(t, []string{"rx_sk", "receive_hooks", "skb"}, m.Tags()["state_from"])
+		require.Contains(t, []string{"tracepoint", "sk_drops", "missed"}, m.Tags()["tcp_drop"])
+		for _, f := range []string{"map_full", "filtered", "unparsed", "sampled", "sk_drops", "no_window",
+			"recursion_misses", "map_keys", "listen_overflows", "listen_drops", "suppressed", "lost", "events_shed"} {
 			v, ok := m.GetField(f)
 			require.True(t, ok, "field %s", f)
 			require.IsType(t, int64(0), v, "field %s", f)

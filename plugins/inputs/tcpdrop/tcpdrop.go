@@ -38,6 +38,7 @@ type TCPDrop struct {
 	EventsPerSecond uint32          `toml:"events_per_second"`
 	TopStacks       int             `toml:"top_stacks"`
 	EventMetrics    bool            `toml:"event_metrics"`
+	ReceiveHooks    bool            `toml:"receive_hooks"`
 	Log             telegraf.Logger `toml:"-"`
 
 	dims drop.Dims
@@ -94,6 +95,7 @@ func New() *TCPDrop {
 		MaxKeys:         4096,
 		EventsPerSecond: 100,
 		TopStacks:       10,
+		ReceiveHooks:    true,
 	}
 }
 

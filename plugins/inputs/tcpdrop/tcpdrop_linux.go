@@ -34,7 +34,8 @@ func (t *TCPDrop) Start(telegraf.Accumulator) error {
 	if t.kernelReasons != nil {
 		kernelReasons = t.kernelReasons
 	}
-	p, names, err := probe.Start(probe.Options{Mode: t.mode, Dims: t.dims, MaxKeys: t.MaxKeys, Sampling: t.sampling()},
+	p, names, err := probe.Start(probe.Options{Mode: t.mode, Dims: t.dims, MaxKeys: t.MaxKeys,
+		ReceiveHooks: t.ReceiveHooks, Sampling: t.sampling()},
 		reasons.List{Option: "include_reasons", Names: t.IncludeReasons},
 		reasons.List{Option: "exclude_reasons", Names: t.ExcludeReasons}, kernelReasons)
 	if err != nil {
@@ -46,9 +47,10 @@ func (t *TCPDrop) Start(telegraf.Accumulator) error {
 	if names.Reasons == nil {
 		t.Log.Warn("This kernel has no drop reasons (before 5.17): every drop is counted with reason UNKNOWN")
 	}
-	for _, skipped := range p.Skipped() {
-		t.Log.Debugf("Probe mode unavailable: %v", skipped)
+	for _, skipped := range p.Info().Skipped {
+		t.Log.Debugf("Unavailable: %v", skipped)
 	}
+	warnBlindSpots(t.Log, p.Info())
 	t.Log.Infof("Counting TCP drops at skb:kfree_skb via %s, grouped by %s", p.Mode(), strings.Join(t.GroupBy, ","))
 	t.run = &running{probe: p, names: names}
 	if rate := t.sampling().Rate; rate > 0 {
@@ -82,16 +84,16 @@ func (t *TCPDrop) Gather(acc telegraf.Accumulator) error {
 		return nil
 	}
 	now := time.Now()
-	counts, err := t.run.probe.Window()
+	w, err := t.run.probe.Window()
 	if err != nil {
 		t.Log.Errorf("Reading window: %v", err)
 	}
 	if t.dims.Has(drop.DimFrame) {
-		if err := t.run.names.Prepare(counts); err != nil {
+		if err := t.run.names.Prepare(w.Counts); err != nil {
 			t.Log.Warnf("Naming drop sites: %v", err)
 		}
 	}
-	for _, s := range aggregate(counts, t.dims, t.run.names) {
+	for _, s := range aggregate(w.Counts, t.dims, t.run.names) {
 		acc.AddFields("tcpdrop", s.fields(), s.tags, now)
 	}
 	if t.run.samples != nil {
@@ -99,8 +101,10 @@ func (t *TCPDrop) Gather(acc telegraf.Accumulator) error {
 	}
 	cur := t.readCounters()
 	fields := cur.since(t.run.last)
-	fields["map_keys"] = int64(len(counts))
-	acc.AddFields("tcpdrop_probe", fields, map[string]string{"probe": string(t.run.probe.Mode())}, now)
+	for k, v := range windowFields(w, t.run.samples != nil) {
+		fields[k] = v
+	}
+	acc.AddFields("tcpdrop_probe", fields, probeTags(t.run.probe.Info()), now)
 	t.run.last = cur
 	return nil
 }
@@ -128,11 +132,10 @@ func (t *TCPDrop) gatherSamples(acc telegraf.Accumulator, now time.Time) {
 // cannot be read is left out of the window rather than reported as zero.
 func (t *TCPDrop) readCounters() counters {
 	var c counters
-	if st, err := t.run.probe.Stats(); err != nil {
+	if st, err := t.run.probe.ProgStats(); err != nil {
 		t.Log.Errorf("Reading probe counters: %v", err)
 	} else {
-		c.mapFull, c.filtered, c.recursionMisses = st.MapFull, st.Filtered, st.RecursionMisses
-		c.suppressed, c.lost = st.Suppressed, st.Lost
+		c.noWindow, c.recursionMisses = st.NoWindow, st.RecursionMisses
 		c.runTimeNs, c.runCount = uint64(st.Runtime.Nanoseconds()), st.RunCount
 	}
 	if t.run.samples != nil {
