@@ -89,7 +89,8 @@ func TestPrivileges(t *testing.T) {
 	ns := netnstest.New(t)
 	port, err := ns.Listen("tcp4", 1)
 	require.NoError(t, err)
-	require.NoError(t, ns.Overflow("tcp4", port, 4))
+	_, err = ns.Overflow("tcp4", port, 4)
+	require.NoError(t, err)
 	named := bindNamespace(t, ns)
 
 	run := func(t *testing.T, uid, gid, caps, netnsDir string) seenBy {
