@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -9,67 +8,52 @@ import (
 	"github.com/tcpdrop/tcpdrop/internal/listeners"
 )
 
-// watchListeners prints, every -interval, the listeners whose drop counter
-// grew, until the returned function is called. Their first scan is the
-// baseline: drops from before the start are not shown.
-func (p *printer) watchListeners(stderr io.Writer) (stop func(), err error) {
+// listenWatch finds, every -interval, the listeners whose drop counter
+// grew. Its first scan is the baseline: drops from before the start are
+// not shown.
+type listenWatch struct {
+	scanner *listeners.Scanner
+	growth  listeners.Growth
+	every   time.Duration
+	next    time.Time
+}
+
+func startListenWatch(every time.Duration, stderr io.Writer) (*listenWatch, error) {
 	s, err := listeners.NewScanner(listeners.HostConfig(0))
 	if err != nil {
 		return nil, fmt.Errorf("-listen: %w", err)
 	}
-	var g listeners.Growth
 	sc, err := s.Scan()
 	if err != nil {
 		s.Close()
 		return nil, fmt.Errorf("-listen: %w", err)
 	}
-	g.Update(sc)
+	w := &listenWatch{scanner: s, every: every, next: time.Now().Add(every)}
+	w.growth.Update(sc)
 	if missing := sc.Access.Missing(); missing != "" {
 		fmt.Fprintf(stderr, "tcpdrop: -listen: %s\n", missing)
 	}
-	quit, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(done)
-		defer s.Close()
-		tick := time.NewTicker(p.o.interval)
-		defer tick.Stop()
-		for {
-			select {
-			case <-quit:
-				return
-			case now := <-tick.C:
-				sc, err := s.Scan()
-				if err != nil {
-					fmt.Fprintf(stderr, "tcpdrop: -listen: %v\n", err)
-					continue
-				}
-				p.printListeners(g.Update(sc).Listeners, now)
-			}
-		}
-	}()
-	return func() { close(quit); <-done }, nil
+	return w, nil
 }
 
-// printListeners writes the lines of one interval's listeners.
-func (p *printer) printListeners(ls []listeners.ListenerGrowth, now time.Time) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.err != nil {
-		return
+// poll scans if an interval has passed, and returns the listeners of the
+// interval with the time of the scan; nil if it was not due.
+func (w *listenWatch) poll(now time.Time) ([]listeners.ListenerGrowth, error) {
+	if now.Before(w.next) {
+		return nil, nil
 	}
-	enc := json.NewEncoder(p.w)
-	for _, l := range ls {
-		if !keepListener(p.o, l) {
-			continue
-		}
-		if p.o.json {
-			p.err = writeListenJSON(enc, l, now)
-		} else {
-			p.err = writeListenText(p.w, l)
-		}
-		if p.err != nil {
-			return
-		}
+	w.next = now.Add(w.every)
+	sc, err := w.scanner.Scan()
+	if err != nil {
+		return nil, fmt.Errorf("-listen: %w", err)
 	}
-	p.err = p.w.Flush()
+	return w.growth.Update(sc).Listeners, nil
+}
+
+// close releases the scanner; it is safe on nil.
+func (w *listenWatch) close() error {
+	if w == nil {
+		return nil
+	}
+	return w.scanner.Close()
 }
