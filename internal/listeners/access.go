@@ -15,16 +15,27 @@ type Access struct {
 	// sock_diag answers only for the namespace its socket was made in, and
 	// entering another with setns takes CAP_SYS_ADMIN.
 	Unentered int
+	// SysPtrace and SysAdmin say the scanner had those capabilities, so
+	// what it could not see was refused for another reason.
+	SysPtrace, SysAdmin bool
 }
 
 // Missing names what a scan lacked, or returns "" if it saw everything.
 func (a Access) Missing() string {
 	var parts []string
 	if a.Unentered > 0 {
-		parts = append(parts, fmt.Sprintf("the listeners of %d network namespaces are not listed: entering a namespace (setns) needs CAP_SYS_ADMIN", a.Unentered))
+		why := "entering another namespace (setns) needs CAP_SYS_ADMIN"
+		if a.SysAdmin {
+			why = "setns was refused despite CAP_SYS_ADMIN (namespaces of another user namespace?)"
+		}
+		parts = append(parts, fmt.Sprintf("the listeners of %d network namespaces are not listed: %s", a.Unentered, why))
 	}
 	if a.Hidden > 0 {
-		parts = append(parts, fmt.Sprintf("the namespaces of %d tasks are not visible: reading /proc/PID/ns/net of another user's task needs CAP_SYS_PTRACE", a.Hidden))
+		why := "reading /proc/PID/ns/net of another user's task, or of a task with more capabilities, needs CAP_SYS_PTRACE"
+		if a.SysPtrace {
+			why = "ptrace read access to them was refused despite CAP_SYS_PTRACE (a security module?)"
+		}
+		parts = append(parts, fmt.Sprintf("the namespaces of %d processes are not visible: %s", a.Hidden, why))
 	}
 	return strings.Join(parts, "; ")
 }

@@ -122,5 +122,8 @@ func TestListenerFull(t *testing.T) {
 func TestAccessMissing(t *testing.T) {
 	require.Empty(t, Access{}.Missing())
 	require.Contains(t, Access{Unentered: 2}.Missing(), "CAP_SYS_ADMIN")
-	require.Contains(t, Access{Hidden: 3}.Missing(), "CAP_SYS_PTRACE")
+	require.Contains(t, Access{Hidden: 3}.Missing(), "needs CAP_SYS_PTRACE")
+	require.Contains(t, Access{Hidden: 3, SysPtrace: true}.Missing(), "refused despite CAP_SYS_PTRACE")
+	require.Contains(t, Access{Unentered: 1, SysAdmin: true}.Missing(), "refused despite CAP_SYS_ADMIN")
+	require.Empty(t, Access{SysPtrace: true, SysAdmin: true}.Missing())
 }

@@ -21,6 +21,7 @@ type Scanner struct {
 	own  *os.File  // this process's namespace, to return to
 	ino  uint64    // its inode
 	next uint64    // with MaxNamespaces: the inode the next scan starts at
+	caps Access    // the capabilities it has, for Access
 }
 
 // NewScanner opens the scanner's own namespace. Call it, and Scan, from a
@@ -43,7 +44,15 @@ func NewScanner(cfg Config) (*Scanner, error) {
 		own.Close()
 		return nil, fmt.Errorf("stat own netns: %w", err)
 	}
-	return &Scanner{cfg: cfg, host: host, self: self, own: own, ino: st.Ino}, nil
+	caps, err := effectiveCaps()
+	if err != nil {
+		own.Close()
+		return nil, err
+	}
+	return &Scanner{cfg: cfg, host: host, self: self, own: own, ino: st.Ino, caps: Access{
+		SysPtrace: caps&(1<<unix.CAP_SYS_PTRACE) != 0,
+		SysAdmin:  caps&(1<<unix.CAP_SYS_ADMIN) != 0,
+	}}, nil
 }
 
 // Close releases the scanner; it is safe on nil.
@@ -64,7 +73,8 @@ func (s *Scanner) Scan() (Scan, error) {
 	if err != nil {
 		return Scan{}, fmt.Errorf("find namespaces: %w", err)
 	}
-	scan := Scan{Access: Access{Hidden: hidden}}
+	scan := Scan{Access: s.caps}
+	scan.Access.Hidden = hidden
 	for ino := range found {
 		scan.Known = append(scan.Known, ino)
 	}
