@@ -9,8 +9,9 @@ type Config struct {
 	ProcRoot string
 	// NetnsDir holds the named namespaces (ip netns): /run/netns.
 	NetnsDir string
-	// MaxNamespaces caps the namespaces read per scan; 0 reads all. The
-	// rest wait for the next scans, taken in turn by inode.
+	// MaxNamespaces caps the namespaces read per scan besides the
+	// scanner's own; 0 reads all. The rest wait for the next scans, taken
+	// in turn by inode.
 	MaxNamespaces int
 }
 

@@ -79,8 +79,15 @@ func (s *Scanner) Scan() (Scan, error) {
 		scan.Known = append(scan.Known, ino)
 	}
 	slices.Sort(scan.Known)
+	// The scanner's own namespace is read every time; the cap takes the
+	// others in turn.
+	others := slices.DeleteFunc(slices.Clone(scan.Known), func(ino uint64) bool { return ino == s.ino })
+	turn := s.turn(others)
+	if len(others) < len(scan.Known) {
+		turn = append([]uint64{s.ino}, turn...)
+	}
 	var gone []uint64
-	for _, ino := range s.turn(scan.Known) {
+	for _, ino := range turn {
 		ns, err := s.read(found[ino])
 		switch {
 		case errors.Is(err, errGone):

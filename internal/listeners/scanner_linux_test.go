@@ -175,3 +175,26 @@ func TestTurn(t *testing.T) {
 	s.cfg.MaxNamespaces = 0
 	require.Equal(t, all, s.turn(all))
 }
+
+// With a cap, the scanner's own namespace is read in every scan and the
+// others in turn, each within a bounded number of scans.
+func TestCapReadsOwnNamespaceEveryTime(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	made := []*netnstest.NS{netnstest.New(t), netnstest.New(t), netnstest.New(t)}
+	s := newScanner(t, 1)
+	seen := map[uint64]bool{}
+	// Other tests on the host may add namespaces meanwhile: bounded, but
+	// with room for them.
+	rounds := 3*len(scan(t, s).Known) + 10
+	for i := 0; i < rounds && !(seen[made[0].Inode()] && seen[made[1].Inode()] && seen[made[2].Inode()]); i++ {
+		sc := scan(t, s)
+		require.LessOrEqual(t, len(sc.Namespaces), 2, "its own and at most one other")
+		require.Equal(t, s.Own(), sc.Namespaces[0].Inode)
+		for _, ns := range sc.Namespaces[1:] {
+			seen[ns.Inode] = true
+		}
+	}
+	for _, ns := range made {
+		require.True(t, seen[ns.Inode()], "netns %d read in turn", ns.Inode())
+	}
+}
