@@ -13,7 +13,7 @@ all: build
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		clang-19 llvm-19 libbpf-dev nftables iproute2 util-linux git ca-certificates \
-		qemu-system-x86 busybox-static bpftrace \
+		qemu-system-x86 qemu-system-arm binutils busybox-static bpftrace \
 		influxdb libcap2-bin
 
 # Regenerates the probe's object and Go bindings (needs clang-19).
@@ -43,8 +43,10 @@ $(TELEGRAF):
 test: $(TELEGRAF)
 	TCPDROP_TELEGRAF=$(CURDIR)/$(TELEGRAF) $(GO) test -count=1 ./...
 
-# The privileged tests on this kernel and on Debian's 6.1 under QEMU, with a
-# per-kernel, per-attach-mode table (see kernels/run; caches in .cache/).
+# The privileged tests on this kernel and, under QEMU (TCG), on Debian's
+# newest 5.10, 6.1 and 6.12 cloud kernels and the arm64 6.1 one, with a
+# per-kernel, per-attach-mode table and each run's time (see kernels/run;
+# downloads and logs in .cache/kernels/).
 .PHONY: test-kernels
 test-kernels:
 	GO=$(GO) bash kernels/run

@@ -8,15 +8,33 @@ import (
 	_ "embed"
 	"fmt"
 	"io"
+	"structs"
 
 	"github.com/cilium/ebpf"
 )
+
+type BucketBucketArgs struct {
+	_ structs.HostLayout
+	B struct {
+		_      structs.HostLayout
+		Tat    uint64
+		Now    uint64
+		Unread uint32
+		Pad    uint32
+	}
+	Clock    uint64
+	Interval uint64
+	Burst    uint64
+	Every    uint32
+	Reads    uint32
+}
 
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
 const (
 	BucketProgRunTakeToken = "run_take_token"
+	BucketVarArgs          = "args"
 )
 
 // LoadBucket returns the embedded CollectionSpec for Bucket.
@@ -74,6 +92,7 @@ type BucketMapSpecs struct {
 //
 // It can be passed ebpf.CollectionSpec.Assign.
 type BucketVariableSpecs struct {
+	Args *ebpf.VariableSpec `ebpf:"args"`
 }
 
 // BucketObjects contains all objects after they have been loaded into the kernel.
@@ -106,6 +125,7 @@ func (m *BucketMaps) Close() error {
 //
 // It can be passed to LoadBucketObjects or ebpf.CollectionSpec.LoadAndAssign.
 type BucketVariables struct {
+	Args *ebpf.Variable `ebpf:"args"`
 }
 
 // BucketPrograms contains all programs after they have been loaded into the kernel.

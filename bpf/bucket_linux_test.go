@@ -11,61 +11,61 @@ import (
 )
 
 // bucketArgs is struct bucket_args of bucket_test.c.
-type bucketArgs struct {
-	Tat, Now        uint64 // struct bucket
-	Unread, _       uint32
-	Clock           uint64
-	Interval, Burst uint64
-	Every, Reads    uint32
+type bucketArgs = BucketBucketArgs
+
+// bucket is a loaded bucket_test.c.
+type bucket struct {
+	prog *ebpf.Program
+	args *ebpf.Variable
 }
 
 // drop runs bucket.h for one drop in the kernel.
-func drop(t *testing.T, prog *ebpf.Program, args *bucketArgs) bool {
+func (b bucket) drop(t *testing.T, args *bucketArgs) bool {
 	t.Helper()
-	var out bucketArgs
-	ret, err := prog.Run(&ebpf.RunOptions{Context: *args, ContextOut: &out})
+	require.NoError(t, b.args.Set(args))
+	ret, err := b.prog.Run(&ebpf.RunOptions{})
 	require.NoError(t, err)
-	*args = out
+	require.NoError(t, b.args.Get(args))
 	return ret == 1
 }
 
-func loadBucket(t *testing.T) *ebpf.Program {
+func loadBucket(t *testing.T) bucket {
 	netnstest.RequirePrivileges(t)
 	var objs BucketObjects
 	require.NoError(t, LoadBucketObjects(&objs, nil))
 	t.Cleanup(func() { objs.Close() })
-	return objs.RunTakeToken
+	return bucket{objs.RunTakeToken, objs.Args}
 }
 
 const interval = uint64(10 * time.Millisecond) // 100 per second
 
 func TestTakeTokenBurstThenRate(t *testing.T) {
-	prog := loadBucket(t)
+	b := loadBucket(t)
 	args := bucketArgs{Clock: uint64(time.Hour), Interval: interval, Burst: 4 * interval, Every: 1}
 
 	// A bucket never used (tat 0) is full: burst/interval + 1 at once.
 	for i := range 5 {
-		require.True(t, drop(t, prog, &args), "sample %d of the burst", i)
+		require.True(t, b.drop(t, &args), "sample %d of the burst", i)
 	}
-	require.False(t, drop(t, prog, &args), "bucket empty")
-	require.Equal(t, uint64(time.Hour)+5*interval, args.Tat, "a refusal leaves the state alone")
+	require.False(t, b.drop(t, &args), "bucket empty")
+	require.Equal(t, uint64(time.Hour)+5*interval, args.B.Tat, "a refusal leaves the state alone")
 
 	// One interval later, exactly one more token.
 	args.Clock += interval
-	require.True(t, drop(t, prog, &args))
-	require.False(t, drop(t, prog, &args))
+	require.True(t, b.drop(t, &args))
+	require.False(t, b.drop(t, &args))
 
 	// Idle time refills only up to the burst.
 	args.Clock += uint64(time.Minute)
 	n := 0
-	for drop(t, prog, &args) {
+	for b.drop(t, &args) {
 		n++
 	}
 	require.Equal(t, 5, n)
 }
 
 func TestTakeTokenLongRunStaysWithinRate(t *testing.T) {
-	prog := loadBucket(t)
+	b := loadBucket(t)
 	const (
 		step  = uint64(time.Millisecond) // a drop every ms: 10 per token
 		drops = 5000
@@ -74,7 +74,7 @@ func TestTakeTokenLongRunStaysWithinRate(t *testing.T) {
 		args := bucketArgs{Clock: uint64(time.Hour), Interval: interval, Burst: 9 * interval, Every: every}
 		allowed := 0
 		for range drops {
-			if drop(t, prog, &args) {
+			if b.drop(t, &args) {
 				allowed++
 			}
 			args.Clock += step
@@ -91,21 +91,21 @@ func TestTakeTokenLongRunStaysWithinRate(t *testing.T) {
 // A CPU that drops rarely uses a stale clock between reads; with every no
 // more than the burst it is still never refused.
 func TestTakeTokenStaleClockNeverRefusesARareDrop(t *testing.T) {
-	prog := loadBucket(t)
+	b := loadBucket(t)
 	args := bucketArgs{Clock: uint64(time.Hour), Interval: interval, Burst: 3 * interval, Every: 4}
 	for i := range 40 {
-		require.True(t, drop(t, prog, &args), "drop %d, an hour after the one before", i)
+		require.True(t, b.drop(t, &args), "drop %d, an hour after the one before", i)
 		args.Clock += uint64(time.Hour)
 	}
 	require.Equal(t, uint32(10), args.Reads)
 }
 
 func TestTakeTokenNoBurst(t *testing.T) {
-	prog := loadBucket(t)
+	b := loadBucket(t)
 	args := bucketArgs{Clock: 1000, Interval: 100, Every: 1}
-	require.True(t, drop(t, prog, &args))
+	require.True(t, b.drop(t, &args))
 	args.Clock += 99
-	require.False(t, drop(t, prog, &args), "before the interval is over")
+	require.False(t, b.drop(t, &args), "before the interval is over")
 	args.Clock++
-	require.True(t, drop(t, prog, &args), "when the interval is over")
+	require.True(t, b.drop(t, &args), "when the interval is over")
 }

@@ -9,6 +9,7 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* The arguments and the state, set and read by the test between runs. */
 struct bucket_args {
 	struct bucket b;
 	__u64 clock;    /* what the clock reads if read */
@@ -16,15 +17,16 @@ struct bucket_args {
 	__u64 burst;
 	__u32 every;
 	__u32 reads;    /* clock reads so far */
-};
+} args;
 
-/* One drop, as the probe's sample() takes it. */
-SEC("syscall")
-int run_take_token(struct bucket_args *args)
+/* One drop, as the probe's sample() takes it. A raw tracepoint program,
+ * which BPF_PROG_TEST_RUN runs since 5.10, the oldest kernel tested. */
+SEC("raw_tp")
+int run_take_token(void *ctx)
 {
-	if (clock_due(&args->b, args->every)) {
-		args->b.now = args->clock;
-		args->reads++;
+	if (clock_due(&args.b, args.every)) {
+		args.b.now = args.clock;
+		args.reads++;
 	}
-	return take_token(&args->b, args->interval, args->burst);
+	return take_token(&args.b, args.interval, args.burst);
 }

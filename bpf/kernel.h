@@ -66,6 +66,7 @@ struct net_device {
 /* Only struct sock_common is read, never the rest of struct sock: request
  * and TIME_WAIT sockets are sock_common too, and nothing more. */
 struct sock_common {
+	__be16 skc_dport;
 	__u16 skc_num;
 	unsigned short skc_family;
 	volatile unsigned char skc_state;

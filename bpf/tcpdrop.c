@@ -114,6 +114,21 @@ struct {
 	__type(value, struct rx_stack);
 } rx_stacks SEC(".maps");
 
+/* The last packet a TIME_WAIT socket processed on a CPU. TCP frees it
+ * after tcp_timewait_state_process returns, so no frame holds it then; the
+ * drop program takes the socket only if the packet is on its 4-tuple. */
+struct tw_seen {
+	__u64 skb;
+	__u64 sk;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tw_seen);
+} tw_last SEC(".maps");
+
 /* READ(direct, p, a, b) is p->a->b. tp_btf programs know their arguments'
  * kernel types, so the verifier lets them load fields directly (a fault
  * reads 0), several times cheaper than the bpf_probe_read_kernel call per
@@ -443,19 +458,29 @@ static __always_inline bool filtered(struct packet *pkt, __u32 netns, __u32 reas
 }
 
 /* The socket a receive hook says TCP was processing skb for, or NULL. */
-static __always_inline struct sock *rx_sock(struct sk_buff *skb)
+static __always_inline struct sock *rx_sock(struct sk_buff *skb, struct packet *pkt)
 {
 	__u32 zero = 0;
 	struct rx_stack *s = bpf_map_lookup_elem(&rx_stacks, &zero);
+	struct tw_seen *tw = bpf_map_lookup_elem(&tw_last, &zero);
+	struct sock *sk;
 
-	if (!s)
-		return 0;
+	if (s) {
 #pragma unroll
-	for (int i = RX_DEPTH - 1; i >= 0; i--) {
-		if (i < s->depth && s->f[i].skb == (__u64)skb)
-			return (struct sock *)s->f[i].sk;
+		for (int i = RX_DEPTH - 1; i >= 0; i--) {
+			if (i < s->depth && s->f[i].skb == (__u64)skb)
+				return (struct sock *)s->f[i].sk;
+		}
 	}
-	return 0;
+	if (!tw || tw->skb != (__u64)skb)
+		return 0;
+	/* The packet may be a later one in the same memory. */
+	sk = (struct sock *)tw->sk;
+	tw->skb = 0;
+	if (BPF_CORE_READ(sk, __sk_common.skc_num) != pkt->dport ||
+	    bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport)) != pkt->sport)
+		return 0;
+	return sk;
 }
 
 /* The key of a drop from the dimensions user space chose. */
@@ -506,7 +531,7 @@ static __always_inline int count_drop(void *ctx, struct sk_buff *skb, __u64 loca
 	if (!sk)
 		sk = READ(direct, skb, sk);
 	if (!sk)
-		sk = rx_sock(skb);
+		sk = rx_sock(skb, &pkt);
 	if ((dims & DIM_NETNS) || filter_netns)
 		netns = netns_of(skb, sk, direct);
 	if (filtered(&pkt, netns, reason)) {
@@ -563,9 +588,8 @@ int drop_raw(struct bpf_raw_tracepoint_args *ctx)
 
 /* Receive hooks: entry pushes a frame for (sk, skb), exit pops it. The
  * loader attaches copies of these to tcp_v4_do_rcv, tcp_v6_do_rcv and
- * tcp_rcv_state_process (a full socket), and of the tw_ pair to
- * tcp_timewait_state_process. */
-static __always_inline void rx_enter(struct sock *sk, struct sk_buff *skb, bool full)
+ * tcp_rcv_state_process, and rx_enter_tw to tcp_timewait_state_process. */
+static __always_inline void rx_enter(struct sock *sk, struct sk_buff *skb)
 {
 	__u32 zero = 0;
 	struct rx_stack *s = bpf_map_lookup_elem(&rx_stacks, &zero);
@@ -579,7 +603,7 @@ static __always_inline void rx_enter(struct sock *sk, struct sk_buff *skb, bool 
 
 		f->skb = (__u64)skb;
 		f->sk = (__u64)sk;
-		f->drops = count_sk_drops && full ? sk->sk_drops.counter : 0;
+		f->drops = count_sk_drops ? sk->sk_drops.counter : 0;
 	}
 	if (d < 0xffff)
 		s->depth = d + 1;
@@ -625,7 +649,7 @@ static __always_inline void count_sk_drops_of(struct rx_stack *s, __u32 i, struc
 		v->drops += grown;
 }
 
-static __always_inline void rx_exit(struct sock *sk, struct sk_buff *skb, bool full)
+static __always_inline void rx_exit(struct sock *sk, struct sk_buff *skb)
 {
 	__u32 zero = 0;
 	struct rx_stack *s = bpf_map_lookup_elem(&rx_stacks, &zero);
@@ -644,7 +668,7 @@ static __always_inline void rx_exit(struct sock *sk, struct sk_buff *skb, bool f
 #pragma unroll
 	for (int i = RX_DEPTH - 1; i >= 0; i--) {
 		if (i < d && s->f[i].skb == (__u64)skb && s->f[i].sk == (__u64)sk) {
-			if (count_sk_drops && full)
+			if (count_sk_drops)
 				count_sk_drops_of(s, i, sk, skb);
 			s->depth = i;
 			return;
@@ -655,28 +679,28 @@ static __always_inline void rx_exit(struct sock *sk, struct sk_buff *skb, bool f
 SEC("fentry/tcp_v4_do_rcv")
 int BPF_PROG(rx_enter_sock, struct sock *sk, struct sk_buff *skb)
 {
-	rx_enter(sk, skb, true);
+	rx_enter(sk, skb);
 	return 0;
 }
 
 SEC("fexit/tcp_v4_do_rcv")
 int BPF_PROG(rx_exit_sock, struct sock *sk, struct sk_buff *skb)
 {
-	rx_exit(sk, skb, true);
+	rx_exit(sk, skb);
 	return 0;
 }
 
-/* A TIME_WAIT socket is only a sock_common: no sk_drops to read. */
+/* A TIME_WAIT socket drops nothing itself, and it is only a sock_common:
+ * no sk_drops to read. */
 SEC("fentry/tcp_timewait_state_process")
 int BPF_PROG(rx_enter_tw, struct sock *sk, struct sk_buff *skb)
 {
-	rx_enter(sk, skb, false);
-	return 0;
-}
+	__u32 zero = 0;
+	struct tw_seen *tw = bpf_map_lookup_elem(&tw_last, &zero);
 
-SEC("fexit/tcp_timewait_state_process")
-int BPF_PROG(rx_exit_tw, struct sock *sk, struct sk_buff *skb)
-{
-	rx_exit(sk, skb, false);
+	if (tw) {
+		tw->skb = (__u64)skb;
+		tw->sk = (__u64)sk;
+	}
 	return 0;
 }

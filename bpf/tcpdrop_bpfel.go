@@ -115,6 +115,12 @@ const (
 	TcpdropStatSTAT_KEYS     TcpdropStat = 7
 )
 
+type TcpdropTwSeen struct {
+	_   structs.HostLayout
+	Skb uint64
+	Sk  uint64
+}
+
 // Names of all BPF objects in the ELF.
 //
 // Used for safe lookups in a Collection or CollectionSpec.
@@ -125,6 +131,7 @@ const (
 	TcpdropMapEvents           = "events"
 	TcpdropMapGlobalStats      = "global_stats"
 	TcpdropMapRxStacks         = "rx_stacks"
+	TcpdropMapTwLast           = "tw_last"
 	TcpdropMapWindows          = "windows"
 	TcpdropProgDropBtf         = "drop_btf"
 	TcpdropProgDropBtfRxSk     = "drop_btf_rx_sk"
@@ -132,7 +139,6 @@ const (
 	TcpdropProgRxEnterSock     = "rx_enter_sock"
 	TcpdropProgRxEnterTw       = "rx_enter_tw"
 	TcpdropProgRxExitSock      = "rx_exit_sock"
-	TcpdropProgRxExitTw        = "rx_exit_tw"
 	TcpdropVarCountSkDrops     = "count_sk_drops"
 	TcpdropVarDims             = "dims"
 	TcpdropVarFilterFamily     = "filter_family"
@@ -199,7 +205,6 @@ type TcpdropProgramSpecs struct {
 	RxEnterSock *ebpf.ProgramSpec `ebpf:"rx_enter_sock"`
 	RxEnterTw   *ebpf.ProgramSpec `ebpf:"rx_enter_tw"`
 	RxExitSock  *ebpf.ProgramSpec `ebpf:"rx_exit_sock"`
-	RxExitTw    *ebpf.ProgramSpec `ebpf:"rx_exit_tw"`
 }
 
 // TcpdropMapSpecs contains maps before they are loaded into the kernel.
@@ -212,6 +217,7 @@ type TcpdropMapSpecs struct {
 	Events      *ebpf.MapSpec `ebpf:"events"`
 	GlobalStats *ebpf.MapSpec `ebpf:"global_stats"`
 	RxStacks    *ebpf.MapSpec `ebpf:"rx_stacks"`
+	TwLast      *ebpf.MapSpec `ebpf:"tw_last"`
 	Windows     *ebpf.MapSpec `ebpf:"windows"`
 }
 
@@ -263,6 +269,7 @@ type TcpdropMaps struct {
 	Events      *ebpf.Map `ebpf:"events"`
 	GlobalStats *ebpf.Map `ebpf:"global_stats"`
 	RxStacks    *ebpf.Map `ebpf:"rx_stacks"`
+	TwLast      *ebpf.Map `ebpf:"tw_last"`
 	Windows     *ebpf.Map `ebpf:"windows"`
 }
 
@@ -274,6 +281,7 @@ func (m *TcpdropMaps) Close() error {
 		m.Events,
 		m.GlobalStats,
 		m.RxStacks,
+		m.TwLast,
 		m.Windows,
 	)
 }
@@ -310,7 +318,6 @@ type TcpdropPrograms struct {
 	RxEnterSock *ebpf.Program `ebpf:"rx_enter_sock"`
 	RxEnterTw   *ebpf.Program `ebpf:"rx_enter_tw"`
 	RxExitSock  *ebpf.Program `ebpf:"rx_exit_sock"`
-	RxExitTw    *ebpf.Program `ebpf:"rx_exit_tw"`
 }
 
 func (p *TcpdropPrograms) Close() error {
@@ -321,7 +328,6 @@ func (p *TcpdropPrograms) Close() error {
 		p.RxEnterSock,
 		p.RxEnterTw,
 		p.RxExitSock,
-		p.RxExitTw,
 	)
 }
 

@@ -33,6 +33,9 @@ func run(o options, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 		fmt.Fprintln(stderr, "tcpdrop: this kernel has no drop reasons (before 5.17): every reason is UNKNOWN")
 	}
 
+	for _, blind := range p.Info().BlindSpots() {
+		fmt.Fprintf(stderr, "tcpdrop: %s\n", blind)
+	}
 	fmt.Fprintf(stderr, "Tracing TCP drops via %s. Hit Ctrl-C to end.\n", p.Mode())
 	out := &printer{w: bufio.NewWriter(stdout), names: names, o: o, full: make(chan struct{})}
 	if !o.json {

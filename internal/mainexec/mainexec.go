@@ -11,6 +11,10 @@ import (
 
 const env = "TCPDROP_TEST_RUN_MAIN"
 
+// ExecutableEnv, when set, names a copy of the test binary for Command to
+// run, for a user who may not enter the directory of the original.
+const ExecutableEnv = "TCPDROP_TEST_EXECUTABLE"
+
 // Run is TestMain's body: main when started by Command, the tests otherwise.
 func Run(m *testing.M, main func()) {
 	if os.Getenv(env) == "1" {
@@ -24,9 +28,12 @@ func Run(m *testing.M, main func()) {
 // arguments) if there is one.
 func Command(t testing.TB, wrapper []string, args ...string) *exec.Cmd {
 	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
+	self := os.Getenv(ExecutableEnv)
+	if self == "" {
+		var err error
+		if self, err = os.Executable(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	argv := append(append(wrapper[:len(wrapper):len(wrapper)], self), args...)
 	cmd := exec.Command(argv[0], argv[1:]...)

@@ -25,6 +25,37 @@
 //     port where no socket exists either (InSegs grows by 2, OutRsts by 1).
 //   - SendRaw with BadChecksum: InSegs, InErrs and InCsumErrors each grow by
 //     one per segment and no RST is sent.
+//   - Segments sent with SendRaw have no TCP options, although loopback
+//     connections negotiate timestamps: 6.18 takes them all the same (PAWS
+//     only checks segments that carry a timestamp).
+//   - Conn.ServerSeq reads rcv_nxt and write_seq through TCP_REPAIR; the
+//     connection keeps working afterwards (TestScenarioCounters checks the
+//     numbers did not move and the segments after them are exact).
+//   - Established, data beyond the window (OutOfWindowData): dropped with
+//     TCP_INVALID_SEQUENCE in tcp_validate_incoming, each answered by one
+//     duplicate ACK (data segments are never rate limited): InSegs 2N,
+//     OutSegs N, and on 6.18 TcpExt BeyondWindow N. A RST beyond the window
+//     is dropped the same way, unanswered.
+//   - Established, old data (OldData, ending at rcv_nxt): dropped with
+//     TCP_OLD_DATA in tcp_data_queue, each answered by a duplicate ACK with
+//     a D-SACK: DelayedACKLost and TCPDSACKOldSent grow by N. tcp_data_queue
+//     drops the packet's route first, so a probe without the socket finds
+//     no namespace in the packet: tp_btf on 6.18 counts these in netns 0.
+//   - Established, ACK of unsent data (UnsentAck): dropped with
+//     TCP_ACK_UNSENT_DATA, reported at tcp_v4_do_rcv on 6.18. The answer
+//     is a rate-limited challenge ACK: of 10 in a row, TCPChallengeACK
+//     counted 1 and TCPACKSkippedChallenge 9.
+//   - TIME_WAIT (TimeWait): a RST beyond the window is dropped with
+//     NOT_SPECIFIED in tcp_v4_rcv, unanswered, with state TIME_WAIT from
+//     rx_sk. An in-window bare ACK is dropped the same way. An out-of-window
+//     ACK or data would not do: the TIME_WAIT socket answers with an ACK,
+//     the closed peer's port resets it with the TIME_WAIT socket's rcv_nxt,
+//     and that RST kills the TIME_WAIT socket (tcp_rfc1337 = 0).
+//   - Listener: an ACK is dropped with TCP_FLAGS in tcp_v4_do_rcv and
+//     reset; the RST goes to the sender's port and is dropped (NO_SOCKET):
+//     InSegs 2N, OutRsts N. SYN|FIN is dropped with TCP_FLAGS in
+//     tcp_rcv_state_process, unanswered, and moves no counter but InSegs;
+//     so are FIN alone and no flags at all, and RST with TCP_RESET.
 //
 // Counters must be read through /proc/thread-self/net/..., never
 // /proc/self/net/..., because the latter shows the namespace of the main

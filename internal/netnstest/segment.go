@@ -21,8 +21,8 @@ const (
 	ipv6HeaderLen = 40
 )
 
-// Segment is a TCP segment without options or payload, sent from and to the
-// loopback address of Network ("tcp4" or "tcp6").
+// Segment is a TCP segment without options, sent from and to the loopback
+// address of Network ("tcp4" or "tcp6").
 type Segment struct {
 	Network          string
 	SrcPort, DstPort uint16
@@ -36,6 +36,8 @@ type Segment struct {
 	// header between the IP and the TCP header, where a parser that
 	// assumes neither finds no TCP header.
 	BeforeTCP bool
+	// Payload is the segment's data, e.g. bytes the receiver already has.
+	Payload []byte
 }
 
 // beforeTCP is what Segment.BeforeTCP inserts: IPv4 options NOP, NOP, NOP,
@@ -49,14 +51,15 @@ var (
 // unix.AF_INET6; source and destination are both loopback.
 func (seg Segment) packet(fam int) []byte {
 	var ipHdr, src, dst, extra []byte
+	tcpLen := tcpHeaderLen + len(seg.Payload)
 	if fam == unix.AF_INET6 {
 		if seg.BeforeTCP {
 			extra = ipv6HopByHop
 		}
 		ipHdr = make([]byte, ipv6HeaderLen)
 		binary.BigEndian.PutUint32(ipHdr[0:], 6<<28)
-		binary.BigEndian.PutUint16(ipHdr[4:], uint16(len(extra)+tcpHeaderLen)) // payload length
-		ipHdr[6] = unix.IPPROTO_TCP                                            // next header
+		binary.BigEndian.PutUint16(ipHdr[4:], uint16(len(extra)+tcpLen)) // payload length
+		ipHdr[6] = unix.IPPROTO_TCP                                      // next header
 		if seg.BeforeTCP {
 			ipHdr[6] = 0 // hop-by-hop
 		}
@@ -69,7 +72,7 @@ func (seg Segment) packet(fam int) []byte {
 		}
 		ipHdr = make([]byte, ipv4HeaderLen)
 		ipHdr[0] = 4<<4 | byte(ipv4HeaderLen+len(extra))/4
-		binary.BigEndian.PutUint16(ipHdr[2:], uint16(ipv4HeaderLen+len(extra)+tcpHeaderLen))
+		binary.BigEndian.PutUint16(ipHdr[2:], uint16(ipv4HeaderLen+len(extra)+tcpLen))
 		binary.BigEndian.PutUint16(ipHdr[6:], 0x4000) // DF
 		ipHdr[8] = 64                                 // TTL
 		ipHdr[9] = unix.IPPROTO_TCP
@@ -77,7 +80,7 @@ func (seg Segment) packet(fam int) []byte {
 		copy(ipHdr[12:], []byte{127, 0, 0, 1, 127, 0, 0, 1})
 		src, dst = ipHdr[12:16], ipHdr[16:20]
 	}
-	tcp := make([]byte, tcpHeaderLen)
+	tcp := make([]byte, tcpHeaderLen, tcpLen)
 	binary.BigEndian.PutUint16(tcp[0:], seg.SrcPort)
 	binary.BigEndian.PutUint16(tcp[2:], seg.DstPort)
 	binary.BigEndian.PutUint32(tcp[4:], seg.Seq)
@@ -85,6 +88,7 @@ func (seg Segment) packet(fam int) []byte {
 	tcp[12] = tcpHeaderLen / 4 << 4
 	tcp[13] = seg.Flags
 	binary.BigEndian.PutUint16(tcp[14:], seg.Window)
+	tcp = append(tcp, seg.Payload...)
 	sum := tcpChecksum(src, dst, tcp)
 	if seg.BadChecksum {
 		// Flipping one bit can never turn 0x0000 into its one's complement
@@ -96,8 +100,8 @@ func (seg Segment) packet(fam int) []byte {
 }
 
 // tcpChecksum is the RFC 793 / RFC 8200 checksum of a TCP segment whose
-// checksum field is zero, over the pseudo-header of src and dst (4 or 16
-// bytes each).
+// checksum field is zero (header and payload), over the pseudo-header of
+// src and dst (4 or 16 bytes each).
 func tcpChecksum(src, dst, tcp []byte) uint16 {
 	var sum uint32
 	add := func(b []byte) {

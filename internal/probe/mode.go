@@ -65,3 +65,24 @@ const (
 	// TCPDropMissed: as above, but without receive hooks: not counted.
 	TCPDropMissed TCPDrop = "missed"
 )
+
+// BlindSpots says what the probe in use cannot see on this kernel, one
+// sentence each, for a warning at start.
+func (i Info) BlindSpots() []string {
+	var out []string
+	if i.StateFrom == StateFromSkb {
+		out = append(out, "the kernel's skb:kfree_skb does not pass the socket (before 6.11) and the receive hooks are off or could not attach: "+
+			"drops of received packets have state NONE, and local_port is the packet's destination port")
+	}
+	switch i.TCPDrop {
+	case TCPDropSkDrops:
+		out = append(out, "the kernel's tcp_drop() frees packets out of sight of skb:kfree_skb (before 5.18): "+
+			"its drops (tcp_rcv_established, tcp_validate_incoming, tcp_data_queue, tcp_rcv_state_process) are counted from the sockets' sk_drops growth, "+
+			"with state, port and flags but without reason (UNKNOWN), drop site (frame tcp_drop), bytes or samples")
+	case TCPDropMissed:
+		out = append(out, "the kernel's tcp_drop() frees packets out of sight of skb:kfree_skb (before 5.18) and the receive hooks are off or could not attach: "+
+			"its drops (tcp_rcv_established, tcp_validate_incoming, tcp_data_queue, tcp_rcv_state_process) are not counted; "+
+			"`ss -tm` shows them per socket as d<N> (sk_drops)")
+	}
+	return out
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/cilium/ebpf"
 	"github.com/cilium/ebpf/btf"
@@ -183,7 +184,6 @@ func hooks(mode Mode, opts Options, k kernel) map[string]string {
 	}
 	for _, fn := range k.twHooks {
 		want[bpf.TcpdropProgRxEnterTw+"/"+fn] = fn
-		want[bpf.TcpdropProgRxExitTw+"/"+fn] = fn
 	}
 	return want
 }
@@ -285,6 +285,22 @@ func load(spec *ebpf.CollectionSpec, info Info, hooks map[string]string, samplin
 	return p, nil
 }
 
+// closeAll detaches links at once: taking a trampoline off a function
+// waits for a grace period, and one after the other they add up.
+func closeAll(links []link.Link) error {
+	errs := make([]error, len(links))
+	var wg sync.WaitGroup
+	for i, l := range links {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = l.Close()
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
 // Info says what the probe in use can see.
 func (p *Probe) Info() Info { return p.info }
 
@@ -301,9 +317,7 @@ func (p *Probe) Close() error {
 		// Ends ReadEvents; the reader's Close may run twice.
 		err = p.events.Close()
 	}
-	for _, l := range p.links {
-		err = errors.Join(err, l.Close())
-	}
+	err = errors.Join(err, closeAll(p.links))
 	p.links = nil
 	if p.coll != nil {
 		p.coll.Close()

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"golang.org/x/sys/unix"
+
+	"github.com/tcpdrop/tcpdrop/internal/mainexec"
+	"github.com/tcpdrop/tcpdrop/internal/netnstest"
+)
+
+// documentedCaps are the capabilities the README gives a non-root plugin.
+const documentedCaps = "-all,+bpf,+perfmon,+syslog"
+
+// As user nobody with only the documented capabilities, ambient as
+// systemd's AmbientCapabilities= sets them, the plugin counts exactly:
+// closed-port drops, and drops on an established connection with its
+// state and port, on every kernel of the matrix (before 5.18 these come
+// from sk_drops through the receive hooks, which need no more).
+func TestShimCountsWithOnlyTheDocumentedCapabilities(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	setpriv, err := exec.LookPath("setpriv")
+	require.NoError(t, err, "setpriv (util-linux)")
+	// Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK: a service
+	// gets it from LimitMEMLOCK=infinity, as the child gets it from here.
+	if !netnstest.KernelAtLeast(t, 5, 11) {
+		var old unix.Rlimit
+		require.NoError(t, unix.Getrlimit(unix.RLIMIT_MEMLOCK, &old))
+		inf := unix.Rlimit{Cur: unix.RLIM_INFINITY, Max: unix.RLIM_INFINITY}
+		require.NoError(t, unix.Setrlimit(unix.RLIMIT_MEMLOCK, &inf))
+		t.Cleanup(func() { _ = unix.Setrlimit(unix.RLIMIT_MEMLOCK, &old) })
+	}
+
+	dir := worldReadable(t)
+	conf := filepath.Join(dir, "tcpdrop.conf")
+	require.NoError(t, os.WriteFile(conf, []byte(`[[inputs.tcpdrop]]
+  group_by = ["state", "local_port", "netns"]
+`), 0o644))
+	s := startShim(t, []string{setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+		"--inh-caps=" + documentedCaps, "--ambient-caps=" + documentedCaps, "--bounding-set=" + documentedCaps, "--"},
+		"-config", conf, "-poll_interval", "200ms")
+	s.waitStderr(t, "I! Counting TCP drops at skb:kfree_skb via ")
+
+	ns := netnstest.New(t)
+	netns := strconv.FormatUint(ns.Inode(), 10)
+	made := time.Now()
+	var after time.Time
+	require.Eventually(t, func() bool {
+		_, windows := netnsDrops(t, s.lines(false), netns, time.Time{})
+		i := slices.IndexFunc(windows, func(w time.Time) bool { return w.After(made) })
+		if i >= 0 {
+			after = windows[i]
+		}
+		return i >= 0
+	}, time.Minute, 50*time.Millisecond)
+
+	port, err := ns.FreePort("tcp4")
+	require.NoError(t, err)
+	conn, err := ns.Established("tcp4")
+	require.NoError(t, err)
+	const n = 100
+	require.NoError(t, ns.ConnectClosed("tcp4", port, n))
+	// Far outside the receive window: each is dropped, the connection stays.
+	require.NoError(t, ns.SendRaw(conn.ToServer(netnstest.RST, 0x7fff0000), n))
+
+	closed := "local_port=" + strconv.Itoa(int(port)) + ",state=NONE"
+	established := "local_port=" + strconv.Itoa(int(conn.ServerPort)) + ",state=ESTABLISHED"
+	require.Eventually(t, func() bool {
+		got, _ := netnsDrops(t, s.lines(false), netns, after)
+		return got[closed] >= n && got[established] >= n
+	}, 30*time.Second, 50*time.Millisecond, "%v", s.lines(false))
+	time.Sleep(500 * time.Millisecond) // two more windows: nothing may follow
+	got, _ := netnsDrops(t, s.lines(false), netns, after)
+	require.Equal(t, int64(n), got[closed])
+	require.Equal(t, int64(n), got[established])
+	for _, l := range s.lines(true) {
+		require.NotRegexp(t, `^E! `, l)
+	}
+}
+
+// worldReadable is a directory user nobody can use, with a copy of this
+// test binary, which mainexec then runs: the test's own may sit in a
+// directory only root may enter.
+func worldReadable(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "tcpdrop-caps-")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	require.NoError(t, os.Chmod(dir, 0o755))
+	self, err := os.Executable()
+	require.NoError(t, err)
+	b, err := os.ReadFile(self)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "tcpdrop.test"), b, 0o755))
+	t.Setenv(mainexec.ExecutableEnv, filepath.Join(dir, "tcpdrop.test"))
+	return dir
+}
