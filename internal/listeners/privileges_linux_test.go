@@ -88,7 +88,7 @@ func TestPrivileges(t *testing.T) {
 	helper := copyTestBinary(t)
 
 	ns := netnstest.New(t)
-	port, err := ns.Listen("tcp4", 1)
+	port, err := ns.ListenBacklog("tcp4", 1)
 	require.NoError(t, err)
 	_, err = ns.Overflow("tcp4", port, 4)
 	require.NoError(t, err)

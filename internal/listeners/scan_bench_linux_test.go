@@ -27,7 +27,7 @@ func BenchmarkScan(b *testing.B) {
 			ns, err := netnstest.Open()
 			require.NoError(b, err)
 			made = append(made, ns)
-			_, err = ns.Listen("tcp4", 128)
+			_, err = ns.ListenBacklog("tcp4", 128)
 			require.NoError(b, err)
 		}
 		b.Run(fmt.Sprintf("namespaces=%d", n), func(b *testing.B) {

@@ -67,9 +67,9 @@ func TestOverflowingListener(t *testing.T) {
 	for _, network := range []string{"tcp4", "tcp6"} {
 		t.Run(network, func(t *testing.T) {
 			full, quiet := netnstest.New(t), netnstest.New(t)
-			port, err := full.Listen(network, 1)
+			port, err := full.ListenBacklog(network, 1)
 			require.NoError(t, err)
-			quietPort, err := quiet.Listen(network, 1)
+			quietPort, err := quiet.ListenBacklog(network, 1)
 			require.NoError(t, err)
 			s := newScanner(t, 0)
 			var g Growth
@@ -148,7 +148,7 @@ func TestNamespacesGoneDuringScan(t *testing.T) {
 				t.Error(err)
 				return
 			}
-			if _, err := ns.Listen("tcp4", 1); err != nil {
+			if _, err := ns.ListenBacklog("tcp4", 1); err != nil {
 				t.Error(err)
 			}
 			ns.Close()

@@ -8,13 +8,12 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// maxBacklog bounds Listen's backlog and Overflow's connects.
+// maxBacklog bounds ListenBacklog's backlog and Overflow's connects.
 const maxBacklog = 1024
 
-// Listen makes a listener on network's loopback address with the given
-// listen() backlog, which never accepts, and returns its port. It stays
-// open until the namespace closes.
-func (n *NS) Listen(network string, backlog int) (uint16, error) {
+// ListenBacklog is Listen with the given listen() backlog (Listen's is
+// net.core.somaxconn), on a port FreePort picks.
+func (n *NS) ListenBacklog(network string, backlog int) (uint16, error) {
 	fam, err := family(network)
 	if err != nil {
 		return 0, err
@@ -42,7 +41,7 @@ func (n *NS) Listen(network string, backlog int) (uint16, error) {
 }
 
 // Overflow makes connects non-blocking connects to the loopback port,
-// held open until stop is called or the namespace closes. Against a Listen
+// held open until stop is called or the namespace closes. Against a ListenBacklog
 // listener with backlog b, b+1 of them are established into its accept
 // queue (the kernel counts a queue as full only once it exceeds its
 // limit); the SYNs of the others, and each of their retransmits, are
