@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os/exec"
 	"regexp"
 	"runtime"
@@ -13,11 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf/btf"
 	"github.com/influxdata/telegraf/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tcpdrop/tcpdrop/internal/mainexec"
 	"github.com/tcpdrop/tcpdrop/internal/netnstest"
+	"github.com/tcpdrop/tcpdrop/internal/reasons"
 	"github.com/tcpdrop/tcpdrop/plugins/inputs/tcpdrop"
 )
 
@@ -210,4 +213,27 @@ func probeSight(t *testing.T) netnstest.Sight {
 	}
 	require.Fail(t, "no tcpdrop_probe line")
 	return netnstest.Sight{}
+}
+
+// A reason excluded by default is counted when asked for. Kernels before
+// 6.6 have no QUEUE_PURGE: there asking for it is an error naming it.
+func TestReasonBeatsDefaultExclusion(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	dec, err := reasons.NewKernel(btf.NewCache())
+	if errors.Is(err, reasons.ErrNoReasons) {
+		out, err := mainexec.Command(t, nil, "-reason", "QUEUE_PURGE", "-duration", "300ms").CombinedOutput()
+		require.Error(t, err)
+		require.Contains(t, string(out), "need a kernel with drop reasons")
+		return
+	}
+	require.NoError(t, err)
+	if _, ok := dec.Value("QUEUE_PURGE"); !ok {
+		out, err := mainexec.Command(t, nil, "-reason", "QUEUE_PURGE", "-duration", "300ms").CombinedOutput()
+		require.Error(t, err)
+		require.Contains(t, string(out), `this kernel has no drop reason "QUEUE_PURGE"`)
+		return
+	}
+	c := start(t, "-reason", "QUEUE_PURGE", "-duration", "300ms")
+	_, stderr := c.wait(t)
+	require.Regexp(t, `^\d+ TCP drops counted, \d+ shown`, stderr)
 }

@@ -3,6 +3,7 @@ package probe
 import (
 	"testing"
 
+	"github.com/cilium/ebpf/btf"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tcpdrop/tcpdrop/internal/drop"
@@ -34,7 +35,7 @@ func netnsDrops(t *testing.T, p *Probe, ns *netnstest.NS) map[uint32]uint64 {
 
 func reasonValue(t *testing.T, name string) uint32 {
 	t.Helper()
-	dec, err := reasons.NewKernel()
+	dec, err := reasons.NewKernel(btf.NewCache())
 	require.NoError(t, err)
 	v, ok := dec.Value(name)
 	require.True(t, ok, name)

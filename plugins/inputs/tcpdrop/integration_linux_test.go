@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf/btf"
 	"github.com/influxdata/telegraf/testutil"
 	"github.com/stretchr/testify/require"
 
@@ -148,7 +149,7 @@ func TestSamplesNameTheDropSite(t *testing.T) {
 func TestWithoutDropReasons(t *testing.T) {
 	netnstest.RequirePrivileges(t)
 	noReasons := func(p *TCPDrop) {
-		p.kernelReasons = func() (*reasons.Decoder, error) { return nil, reasons.ErrNoReasons }
+		p.kernelReasons = func(*btf.Cache) (*reasons.Decoder, error) { return nil, reasons.ErrNoReasons }
 	}
 	p := startPlugin(t, probe.ModeRaw, noReasons)
 	ns := p.newNS(t)
