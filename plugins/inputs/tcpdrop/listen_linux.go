@@ -34,8 +34,12 @@ func startListenWatch(log telegraf.Logger, maxNamespaces int) (*listenWatch, err
 	return w, nil
 }
 
-// gather scans and emits the window since the previous scan.
+// gather scans and emits the window since the previous scan; it does
+// nothing on nil.
 func (w *listenWatch) gather(acc telegraf.Accumulator, now time.Time) {
+	if w == nil {
+		return
+	}
 	sc, err := w.scanner.Scan()
 	if err != nil {
 		w.log.Errorf("Scanning listeners: %v", err)
@@ -43,6 +47,21 @@ func (w *listenWatch) gather(acc telegraf.Accumulator, now time.Time) {
 	}
 	w.warn(sc.Access)
 	addListenWindow(acc, w.growth.Update(sc), w.scanner.Own(), now)
+}
+
+// skip scans without emitting: the next window starts here. It does
+// nothing on nil.
+func (w *listenWatch) skip() {
+	if w == nil {
+		return
+	}
+	sc, err := w.scanner.Scan()
+	if err != nil {
+		w.log.Errorf("Scanning listeners: %v", err)
+		return
+	}
+	w.warn(sc.Access)
+	w.growth.Update(sc)
 }
 
 // warn says once what the scan cannot see for want of privileges.
