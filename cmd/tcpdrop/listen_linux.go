@@ -57,3 +57,29 @@ func (w *listenWatch) close() error {
 	}
 	return w.scanner.Close()
 }
+
+// printListeners writes the listeners of an interval that has ended;
+// nothing before its end, or with w nil (no -listen).
+func (p *printer) printListeners(w *listenWatch, now time.Time) error {
+	if w == nil {
+		return nil
+	}
+	ls, err := w.poll(now)
+	if err != nil {
+		return err
+	}
+	for _, l := range ls {
+		if !keepListener(p.o, l) {
+			continue
+		}
+		if p.o.json {
+			err = writeListenJSON(p.enc, l, now)
+		} else {
+			err = writeListenText(p.w, l)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return p.w.Flush()
+}

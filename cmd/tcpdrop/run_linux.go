@@ -53,6 +53,13 @@ func run(o options, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 	if err := out.w.Flush(); err != nil {
 		return err
 	}
+	var listen *listenWatch // nil without -listen
+	if o.listen {
+		if listen, err = startListenWatch(o.interval, stderr); err != nil {
+			return err
+		}
+		defer listen.close()
+	}
 	var timeout <-chan time.Time
 	if o.duration > 0 {
 		timeout = time.After(o.duration)
@@ -76,6 +83,9 @@ func run(o options, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 		total.add(s)
 		full, err := out.print(s.Samples)
 		if err != nil {
+			return err
+		}
+		if err := out.printListeners(listen, time.Now()); err != nil {
 			return err
 		}
 		if end || full {
