@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/tcpdrop/tcpdrop/internal/listeners"
@@ -10,7 +9,8 @@ import (
 
 // listenWatch finds, every -interval, the listeners whose drop counter
 // grew. Its first scan is the baseline: drops from before the start are
-// not shown.
+// not shown. missing says what the scan cannot see for want of
+// privileges.
 type listenWatch struct {
 	scanner *listeners.Scanner
 	growth  listeners.Growth
@@ -18,22 +18,19 @@ type listenWatch struct {
 	next    time.Time
 }
 
-func startListenWatch(every time.Duration, stderr io.Writer) (*listenWatch, error) {
+func startListenWatch(every time.Duration) (w *listenWatch, missing string, err error) {
 	s, err := listeners.NewScanner(listeners.HostConfig(0))
 	if err != nil {
-		return nil, fmt.Errorf("-listen: %w", err)
+		return nil, "", fmt.Errorf("-listen: %w", err)
 	}
 	sc, err := s.Scan()
 	if err != nil {
 		s.Close()
-		return nil, fmt.Errorf("-listen: %w", err)
+		return nil, "", fmt.Errorf("-listen: %w", err)
 	}
-	w := &listenWatch{scanner: s, every: every, next: time.Now().Add(every)}
+	w = &listenWatch{scanner: s, every: every, next: time.Now().Add(every)}
 	w.growth.Update(sc)
-	if missing := sc.Access.Missing(); missing != "" {
-		fmt.Fprintf(stderr, "tcpdrop: -listen: %s\n", missing)
-	}
-	return w, nil
+	return w, sc.Access.Missing(), nil
 }
 
 // poll scans if an interval has passed, and returns the listeners of the
