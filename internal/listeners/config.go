@@ -1,6 +1,6 @@
 package listeners
 
-import "os"
+import "github.com/tcpdrop/tcpdrop/internal/hostproc"
 
 // Config says where to look and how much to scan.
 type Config struct {
@@ -18,9 +18,5 @@ type Config struct {
 // HostConfig is where the host's namespaces are found: its proc, or the
 // HOST_PROC a container mounts it at, and ip netns's /run/netns.
 func HostConfig(maxNamespaces int) Config {
-	proc := os.Getenv("HOST_PROC")
-	if proc == "" {
-		proc = "/proc"
-	}
-	return Config{ProcRoot: proc, NetnsDir: "/run/netns", MaxNamespaces: maxNamespaces}
+	return Config{ProcRoot: hostproc.Path(), NetnsDir: "/run/netns", MaxNamespaces: maxNamespaces}
 }
