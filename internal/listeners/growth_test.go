@@ -127,10 +127,3 @@ func TestAccessMissing(t *testing.T) {
 	require.Contains(t, Access{Unentered: 1, SysAdmin: true}.Missing(), "refused despite CAP_SYS_ADMIN")
 	require.Empty(t, Access{SysPtrace: true, SysAdmin: true}.Missing())
 }
-
-func TestHostConfig(t *testing.T) {
-	t.Setenv("HOST_PROC", "/host/proc")
-	require.Equal(t, Config{ProcRoot: "/host/proc", NetnsDir: "/run/netns", MaxNamespaces: 5}, HostConfig(5))
-	t.Setenv("HOST_PROC", "")
-	require.Equal(t, "/proc", HostConfig(0).ProcRoot)
-}
