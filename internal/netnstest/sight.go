@@ -44,6 +44,13 @@ type Drop struct {
 	// instead of Reason, where the kernel gave this drop its reason later.
 	OldReason      string
 	OldReasonUntil Version
+	// OldFrame is likewise the drop site kernels before OldFrameUntil
+	// report, where a later kernel frees the packet elsewhere.
+	OldFrame      string
+	OldFrameUntil Version
+	// ConsumedFrom: kernels from this version on consume the packet
+	// rather than drop it (the zero Version: every kernel drops it).
+	ConsumedFrom Version
 	// RouteDropped: TCP had dropped the packet's route (tcp_data_queue
 	// does) before freeing it, so without the socket nothing in the packet
 	// names its network namespace.
@@ -64,6 +71,9 @@ const (
 
 // Sees returns the drop as this Sight reports it, and where.
 func (s Sight) Sees(d Drop) (Drop, Netns) {
+	if d.ConsumedFrom != (Version{}) && s.Kernel.AtLeast(d.ConsumedFrom.Major, d.ConsumedFrom.Minor) {
+		return d, NotCounted
+	}
 	if d.ViaTCPDrop && s.TCPDrop != TCPDropTracepoint {
 		if s.TCPDrop == TCPDropMissed {
 			return d, NotCounted
@@ -75,6 +85,9 @@ func (s Sight) Sees(d Drop) (Drop, Netns) {
 	}
 	if d.OldReason != "" && !s.Kernel.AtLeast(d.OldReasonUntil.Major, d.OldReasonUntil.Minor) {
 		d.Reason = d.OldReason
+	}
+	if d.OldFrame != "" && !s.Kernel.AtLeast(d.OldFrameUntil.Major, d.OldFrameUntil.Minor) {
+		d.Frame = d.OldFrame
 	}
 	if !s.Reasons {
 		d.Reason = "UNKNOWN"

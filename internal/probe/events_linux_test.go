@@ -96,7 +96,7 @@ func TestEventsDescribeTheDrop(t *testing.T) {
 func TestSamplingKeepsCountsExact(t *testing.T) {
 	netnstest.RequirePrivileges(t)
 	ns := netnstest.New(t)
-	const rate, drops = 100, 10000
+	const rate, drops = 10, 4000
 	p := open(t, Options{Mode: ModeAuto, Dims: drop.DimReason, MaxKeys: 16, Netns: uint32(ns.Inode()),
 		Sampling: Sampling{Rate: rate, Stack: true}})
 	c := collect(t, p)

@@ -85,8 +85,11 @@ func Start(cfg Config) (_ *Tracer, err error) {
 	if kernelReasons == nil {
 		kernelReasons = reasons.NewKernel
 	}
+	// One cache for the reasons and every load the probe tries: vmlinux's
+	// BTF is parsed once.
+	cache := btf.NewCache()
 	names := &drop.Namer{Symbols: kallsyms.NewProc()}
-	names.Reasons, err = kernelReasons(btf.NewCache())
+	names.Reasons, err = kernelReasons(cache)
 	if err != nil && !errors.Is(err, reasons.ErrNoReasons) {
 		return nil, err
 	}
@@ -95,6 +98,7 @@ func Start(cfg Config) (_ *Tracer, err error) {
 		return nil, err
 	}
 	opts.NoReason = names.Reasons == nil
+	opts.BTF = cache
 	p, err := probe.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("attach to skb:kfree_skb: %w", err)
