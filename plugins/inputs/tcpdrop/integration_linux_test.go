@@ -42,14 +42,8 @@ func TestDropsAreCountedExactly(t *testing.T) {
 			t.Logf("probe sees %+v", sight)
 			for _, sc := range netnstest.Scenarios {
 				t.Run(sc.Name, func(t *testing.T) {
-					ns := netnstest.New(t)
-					cause, err := sc.Prepare(t, ns)
-					require.NoError(t, err)
-					// What setting up dropped (5.10 drops a segment when
-					// a connection closes into TIME_WAIT) is not the
-					// scenario's.
-					p.endWindow(t)
-					require.NoError(t, cause())
+					ns := p.newNS(t)
+					require.NoError(t, sc.Cause(t, ns))
 					requireScenario(t, p, ns, sc, sight)
 				})
 			}
@@ -245,15 +239,6 @@ func (p plugin) newNS(t *testing.T) *netnstest.NS {
 	require.NoError(t, p.Gather(p.acc))
 	p.acc.ClearMetrics()
 	return ns
-}
-
-// endWindow ends the window in progress, once softirqs had time to finish
-// what came before: every drop from now on is in later windows.
-func (p plugin) endWindow(t *testing.T) {
-	t.Helper()
-	time.Sleep(100 * time.Millisecond)
-	require.NoError(t, p.Gather(p.acc))
-	p.acc.ClearMetrics()
 }
 
 func freePort(t *testing.T, ns *netnstest.NS, network string) uint16 {
