@@ -347,7 +347,7 @@ func requireProbeMetric(t *testing.T, p plugin, mode probe.Mode) {
 		require.Contains(t, []string{"rx_sk", "receive_hooks", "skb"}, m.Tags()["state_from"])
 		require.Contains(t, []string{"tracepoint", "sk_drops", "missed"}, m.Tags()["tcp_drop"])
 		for _, f := range []string{"map_full", "filtered", "unparsed", "sampled", "sk_drops", "no_window",
-			"recursion_misses", "map_keys", "listen_overflows", "listen_drops", "suppressed", "lost", "events_shed"} {
+			"recursion_misses", "map_keys", "suppressed", "lost", "events_shed"} {
 			v, ok := m.GetField(f)
 			require.True(t, ok, "field %s", f)
 			require.IsType(t, int64(0), v, "field %s", f)
