@@ -82,12 +82,40 @@ bench: build bench-listeners
 bench-listeners:
 	$(GO) test -count=1 -run '^$$' -bench BenchmarkScan -benchtime 20x ./internal/listeners
 
+# The soak (root, 2+ CPUs): the plugin through a 10-minute drop storm with a
+# slow reader on its stdout, sampled every minute, then 50 restarts by
+# SIGTERM and SIGKILL; writes docs/soak.md. soak-short is CI's version.
+.PHONY: soak soak-short
+soak: build
+	CGO_ENABLED=0 $(GO) run ./bench -bin $(BIN) -soak 10m -soak_every 1m -restarts 50 -out docs/soak.md
+soak-short: build
+	CGO_ENABLED=0 $(GO) run ./bench -bin $(BIN) -soak 1m -soak_every 15s -restarts 10 -out $(BIN)/soak-short.md
+
+# A short fuzzing run of every fuzz target (their seed corpora under
+# testdata/fuzz/ also run in make test). FUZZTIME each, about 2 minutes in
+# all; the minimizing of new inputs is bounded so it does not eat the run.
+FUZZTIME ?= 20s
+FUZZ_TARGETS := \
+	./internal/kallsyms:FuzzParseLine \
+	./internal/kallsyms:FuzzScan \
+	./internal/probe:FuzzDecode \
+	./cmd/telegraf-tcpdrop:FuzzParseConfig \
+	./cmd/tcpdrop:FuzzParseFlags
+.PHONY: fuzz
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$${t#*:}$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=5s "$${t%%:*}"; \
+	done
+
 # Only what needs no privileges.
 unit-test:
 	TCPDROP_REQUIRE_PRIVILEGED=0 $(GO) test -count=1 -short ./...
 
 lint:
 	$(GO) vet ./...
+	GOOS=darwin $(GO) vet ./...
+	GOARCH=s390x $(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt needed: $$out"; exit 1; }
 
 # The main job: the plugin through the shim with its built-in config.
