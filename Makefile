@@ -73,8 +73,14 @@ test-kernels:
 # The drop-storm benchmark (root, 2+ CPUs, bpftrace from deps): every tracer
 # configuration against none, about 6 minutes; writes docs/benchmarks.md.
 .PHONY: bench
-bench: build
+bench: build bench-listeners
 	CGO_ENABLED=0 $(GO) run ./bench -bin $(BIN) -out docs/benchmarks.md
+
+# What the listener scan costs per window with 1, 100 and 1,000 namespaces
+# (root; the figures are in the plugin's README).
+.PHONY: bench-listeners
+bench-listeners:
+	$(GO) test -count=1 -run '^$$' -bench BenchmarkScan -benchtime 20x ./internal/listeners
 
 # The soak (root, 2+ CPUs): the plugin through a 10-minute drop storm with a
 # slow reader on its stdout, sampled every minute, then 50 restarts by
