@@ -4,7 +4,7 @@ BIN := bin
 # CI sets this so that a privileged test that cannot run fails, not skips.
 export TCPDROP_REQUIRE_PRIVILEGED ?= 0
 
-.PHONY: all deps generate check-generated build test unit-test lint run clean
+.PHONY: all deps generate check-generated build package test unit-test lint run clean
 
 all: build
 
@@ -14,7 +14,8 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		clang-19 llvm-19 libbpf-dev nftables iproute2 util-linux git ca-certificates \
 		qemu-system-x86 qemu-system-arm binutils busybox-static bpftrace \
-		influxdb libcap2-bin
+		influxdb libcap2-bin \
+		lintian rpm man-db groff-base
 
 # Regenerates the probe's object and Go bindings (needs clang-19).
 generate:
@@ -26,6 +27,24 @@ check-generated: generate
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/...
+
+# Packages (.deb, .rpm) for amd64 and arm64 into $(DIST)/, with nfpm from
+# packaging/nfpm.yaml. The newest entry of packaging/changelog.yml names the
+# version: VERSION is its upstream part, the manifest adds release 1, and
+# dpkg and rpm both accept the result (0.1.0-1). The programs are static
+# (no cgo) and stripped.
+VERSION := $(shell sed -n 's/^- semver: \(.*\)-1$$/\1/p' packaging/changelog.yml | head -n 1)
+ARCHS := amd64 arm64
+DIST := dist
+package:
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	for page in tcpdrop telegraf-tcpdrop; do gzip -9n < packaging/$$page.8 > $(DIST)/$$page.8.gz; done
+	set -e; for arch in $(ARCHS); do \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w" -o $(DIST)/linux_$$arch/ ./cmd/...; \
+		for format in deb rpm; do \
+			ARCH=$$arch VERSION=$(VERSION) DIST=$(DIST) $(GO) tool nfpm package -f packaging/nfpm.yaml -p $$format -t $(DIST)/; \
+		done; \
+	done
 
 # Telegraf for the end-to-end tests (e2e/): only the plugins they use, built
 # with go install outside our module (go.mod stays ours), cached in .cache/.
@@ -40,8 +59,8 @@ $(TELEGRAF):
 		github.com/influxdata/telegraf/cmd/telegraf@v$(TELEGRAF_VERSION)
 
 # Everything, the privileged tests included (run as root).
-test: $(TELEGRAF)
-	TCPDROP_TELEGRAF=$(CURDIR)/$(TELEGRAF) $(GO) test -count=1 ./...
+test: $(TELEGRAF) package
+	TCPDROP_TELEGRAF=$(CURDIR)/$(TELEGRAF) TCPDROP_PACKAGES=$(CURDIR)/$(DIST) $(GO) test -count=1 ./...
 
 # The privileged tests on this kernel and, under QEMU (TCG), on Debian's
 # newest 5.10, 6.1 and 6.12 cloud kernels and the arm64 6.1 one, with a
@@ -70,4 +89,4 @@ run: build
 	$(BIN)/telegraf-tcpdrop -poll_interval 10s
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) $(DIST)

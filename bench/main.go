@@ -22,6 +22,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/cilium/ebpf/btf"
+
 	"github.com/tcpdrop/tcpdrop/internal/reasons"
 )
 
@@ -77,7 +79,7 @@ func run(ctx context.Context, o options) error {
 	if err := pinProcess(tracerCPU); err != nil {
 		return err
 	}
-	dec, err := reasons.NewKernel()
+	dec, err := reasons.NewKernel(btf.NewCache())
 	if err != nil {
 		return err
 	}

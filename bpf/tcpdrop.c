@@ -98,7 +98,12 @@ struct rx_frame {
 	__u64 skb;
 	__u64 sk;
 	__s32 drops; /* sk_drops at entry, less what inner frames counted */
-	__u32 pad;
+	/* The packet, read at entry: by the exit it may be freed. */
+	__u16 sport;
+	__u16 dport;
+	__u8 flags;
+	__u8 family;
+	__u8 pad[6];
 };
 
 struct rx_stack {
@@ -603,7 +608,19 @@ static __always_inline void rx_enter(struct sock *sk, struct sk_buff *skb)
 
 		f->skb = (__u64)skb;
 		f->sk = (__u64)sk;
-		f->drops = count_sk_drops ? sk->sk_drops.counter : 0;
+		f->drops = 0;
+		f->family = 0;
+		if (count_sk_drops) {
+			struct packet pkt = {};
+
+			f->drops = sk->sk_drops.counter;
+			if (parse_tcp(skb, &pkt, true) == TCP) {
+				f->sport = pkt.sport;
+				f->dport = pkt.dport;
+				f->flags = pkt.flags;
+				f->family = pkt.family;
+			}
+		}
 	}
 	if (d < 0xffff)
 		s->depth = d + 1;
@@ -615,7 +632,8 @@ static __always_inline void rx_enter(struct sock *sk, struct sk_buff *skb)
 static __always_inline void count_sk_drops_of(struct rx_stack *s, __u32 i, struct sock *sk,
 					      struct sk_buff *skb)
 {
-	__s32 grown = sk->sk_drops.counter - s->f[i & (RX_DEPTH - 1)].drops;
+	struct rx_frame *f = &s->f[i & (RX_DEPTH - 1)];
+	__s32 grown = sk->sk_drops.counter - f->drops;
 	struct drop_key key = {};
 	struct packet pkt = {};
 	struct drop_value *v;
@@ -630,8 +648,12 @@ static __always_inline void count_sk_drops_of(struct rx_stack *s, __u32 i, struc
 		if (j < i && s->f[j].sk == (__u64)sk)
 			s->f[j].drops += grown;
 	}
-	if (parse_tcp(skb, &pkt, true) != TCP)
-		return;
+	if (!f->family)
+		return; /* not a TCP packet entry could read */
+	pkt.sport = f->sport;
+	pkt.dport = f->dport;
+	pkt.flags = f->flags;
+	pkt.family = f->family;
 	counts = window();
 	if (!counts)
 		return;

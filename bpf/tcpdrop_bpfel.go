@@ -94,11 +94,15 @@ type TcpdropRxStack struct {
 	Depth uint32
 	Pad   uint32
 	F     [8]struct {
-		_     structs.HostLayout
-		Skb   uint64
-		Sk    uint64
-		Drops int32
-		Pad   uint32
+		_      structs.HostLayout
+		Skb    uint64
+		Sk     uint64
+		Drops  int32
+		Sport  uint16
+		Dport  uint16
+		Flags  uint8
+		Family uint8
+		Pad    [6]uint8
 	}
 }
 

@@ -34,10 +34,22 @@ type telegrafProc struct {
 // Telegraf is stopped when the test ends; its log is shown if it failed.
 func startTelegraf(t *testing.T, telegraf, plugin, conf string, wrapper ...string) *telegrafProc {
 	t.Helper()
-	dir := sharedTempDir(t)
-	confPath := filepath.Join(dir, "telegraf.conf")
-	require.NoError(t, os.WriteFile(confPath, []byte(conf), 0o644))
-	argv := slices.Concat(wrapper, []string{telegraf, "--config", confPath})
+	return runTelegraf(t, plugin, slices.Concat(wrapper, []string{telegraf, "--config", writeConf(t, conf)}))
+}
+
+// writeConf writes a Telegraf config to a file every user can read, and
+// returns its path.
+func writeConf(t *testing.T, conf string) string {
+	t.Helper()
+	path := filepath.Join(sharedTempDir(t), "telegraf.conf")
+	require.NoError(t, os.WriteFile(path, []byte(conf), 0o644))
+	return path
+}
+
+// runTelegraf runs the command line argv, Telegraf behind an optional
+// wrapper, whose inputs.execd runs plugin.
+func runTelegraf(t *testing.T, plugin string, argv []string) *telegrafProc {
+	t.Helper()
 	tg := &telegrafProc{cmd: exec.Command(argv[0], argv[1:]...), exited: make(chan struct{}), plugin: plugin}
 	tg.cmd.Stdout, tg.cmd.Stderr = &tg.log, &tg.log
 	// setpriv's change of user clears this again; then the cleanup below

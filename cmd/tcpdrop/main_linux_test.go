@@ -4,20 +4,24 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os/exec"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf/btf"
 	"github.com/influxdata/telegraf/testutil"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tcpdrop/tcpdrop/internal/mainexec"
 	"github.com/tcpdrop/tcpdrop/internal/netnstest"
+	"github.com/tcpdrop/tcpdrop/internal/reasons"
 	"github.com/tcpdrop/tcpdrop/plugins/inputs/tcpdrop"
 )
 
@@ -65,13 +69,37 @@ func (c *command) wait(t *testing.T) (string, string) {
 	return c.stdout.String(), c.stderr.String()
 }
 
+// refused is what a refused connect on network makes on this kernel: the
+// reason of its SYN's drop (the one tcpdrop prints; before 5.18 the drop of
+// the RST that refuses it is counted from sk_drops, never printed), and how
+// many drops it counts.
+func refused(t *testing.T, sight netnstest.Sight, network string) (reason string, drops int) {
+	t.Helper()
+	name := map[string]string{"tcp4": "closed port ipv4", "tcp6": "closed port ipv6"}[network]
+	i := slices.IndexFunc(netnstest.Scenarios, func(sc netnstest.Scenario) bool { return sc.Name == name })
+	require.GreaterOrEqual(t, i, 0, name)
+	for j, d := range netnstest.Scenarios[i].Drops {
+		seen, where := sight.Sees(d)
+		if where == netnstest.NotCounted {
+			continue
+		}
+		if j == 0 {
+			reason = seen.Reason
+		}
+		drops++
+	}
+	return reason, drops
+}
+
 func TestPrintsDropsWithReasonAndStack(t *testing.T) {
 	netnstest.RequirePrivileges(t)
+	sight := probeSight(t)
 	for _, tc := range []struct{ network, ip, lo, site string }{
 		{"tcp4", "4", `127\.0\.0\.1`, "tcp_v4_rcv"},
 		{"tcp6", "6", `\[::1\]`, "tcp_v6_rcv"},
 	} {
 		t.Run(tc.network, func(t *testing.T) {
+			reason, each := refused(t, sight, tc.network)
 			ns := netnstest.New(t)
 			port, err := ns.FreePort(tc.network)
 			require.NoError(t, err)
@@ -85,13 +113,13 @@ func TestPrintsDropsWithReasonAndStack(t *testing.T) {
 			require.Equal(t, header, drops[0][:len(header)])
 			drops[0] = drops[0][len(header):]
 			line := regexp.MustCompile(`^\d\d:\d\d:\d\d \d+ +` + tc.ip + `  ` + tc.lo + `:\d+ +> ` + tc.lo + `:` +
-				strconv.Itoa(int(port)) + ` +NONE \(SYN\) NO_SOCKET\n    ` + tc.site + `\+0x[0-9a-f]+\n(    \S.*\n?)+$`)
+				strconv.Itoa(int(port)) + ` +NONE \(SYN\) ` + reason + `\n    ` + tc.site + `\+0x[0-9a-f]+\n(    \S.*\n?)+$`)
 			for _, d := range drops {
 				require.Regexp(t, line, d)
 				require.NotContains(t, d, "bpf_")
 				require.NotContains(t, d, "kfree_skb")
 			}
-			require.Equal(t, "5 TCP drops counted, 5 shown\n", stderr)
+			require.Equal(t, strconv.Itoa(n*each)+" TCP drops counted, 5 shown\n", stderr)
 		})
 	}
 }
@@ -101,6 +129,7 @@ func TestPrintsDropsWithReasonAndStack(t *testing.T) {
 // at the same time, is still exact.
 func TestStormIsSampledAndCountedExactly(t *testing.T) {
 	netnstest.RequirePrivileges(t)
+	reason, each := refused(t, probeSight(t), "tcp4")
 	ns := netnstest.New(t)
 	netns := strconv.FormatUint(ns.Inode(), 10)
 	port, err := ns.FreePort("tcp4")
@@ -116,7 +145,7 @@ func TestStormIsSampledAndCountedExactly(t *testing.T) {
 	require.NoError(t, plugin.Gather(acc))
 	acc.ClearMetrics()
 
-	const rate, drops = 100, 10000
+	const rate, drops = 10, 4000
 	c := start(t, "-netns", netns, "-rate", strconv.Itoa(rate), "-json", "-duration", "60s")
 	began := time.Now()
 	require.NoError(t, ns.ConnectClosed("tcp4", port, drops))
@@ -130,7 +159,7 @@ func TestStormIsSampledAndCountedExactly(t *testing.T) {
 	for dec.More() {
 		var e jsonEvent
 		require.NoError(t, dec.Decode(&e))
-		require.Equal(t, "NO_SOCKET", e.Reason)
+		require.Equal(t, reason, e.Reason)
 		require.Equal(t, "tcp_v4_rcv", e.Frame)
 		require.Equal(t, int(port), int(e.Dport))
 		shown++
@@ -139,7 +168,7 @@ func TestStormIsSampledAndCountedExactly(t *testing.T) {
 	bound := runtime.NumCPU() * (rate + int(float64(rate)*elapsed.Seconds()) + 1)
 	require.LessOrEqual(t, shown, bound)
 	require.Positive(t, shown)
-	require.Equal(t, strconv.Itoa(drops)+" TCP drops counted, "+strconv.Itoa(shown)+" shown, "+
+	require.Equal(t, strconv.Itoa(drops*each)+" TCP drops counted, "+strconv.Itoa(shown)+" shown, "+
 		strconv.Itoa(drops-shown)+" suppressed by -rate "+strconv.Itoa(rate)+"\n", stderr)
 
 	require.NoError(t, plugin.Gather(acc))
@@ -150,7 +179,7 @@ func TestStormIsSampledAndCountedExactly(t *testing.T) {
 			counted += v.(int64)
 		}
 	}
-	require.Equal(t, int64(drops), counted, "the plugin's window is exact")
+	require.Equal(t, int64(drops*each), counted, "the plugin's window is exact")
 }
 
 // Per-drop lines name the socket's state, as the plugin's series do, for
@@ -210,4 +239,27 @@ func probeSight(t *testing.T) netnstest.Sight {
 	}
 	require.Fail(t, "no tcpdrop_probe line")
 	return netnstest.Sight{}
+}
+
+// A reason excluded by default is counted when asked for. Kernels before
+// 6.6 have no QUEUE_PURGE: there asking for it is an error naming it.
+func TestReasonBeatsDefaultExclusion(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	dec, err := reasons.NewKernel(btf.NewCache())
+	if errors.Is(err, reasons.ErrNoReasons) {
+		out, err := mainexec.Command(t, nil, "-reason", "QUEUE_PURGE", "-duration", "300ms").CombinedOutput()
+		require.Error(t, err)
+		require.Contains(t, string(out), "need a kernel with drop reasons")
+		return
+	}
+	require.NoError(t, err)
+	if _, ok := dec.Value("QUEUE_PURGE"); !ok {
+		out, err := mainexec.Command(t, nil, "-reason", "QUEUE_PURGE", "-duration", "300ms").CombinedOutput()
+		require.Error(t, err)
+		require.Contains(t, string(out), `this kernel has no drop reason "QUEUE_PURGE"`)
+		return
+	}
+	c := start(t, "-reason", "QUEUE_PURGE", "-duration", "300ms")
+	_, stderr := c.wait(t)
+	require.Regexp(t, `^\d+ TCP drops counted, \d+ shown`, stderr)
 }

@@ -6,38 +6,45 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/tcpdrop/tcpdrop/internal/drop"
 	"github.com/tcpdrop/tcpdrop/internal/probe"
 	"github.com/tcpdrop/tcpdrop/internal/reasons"
+	"github.com/tcpdrop/tcpdrop/internal/tracer"
 )
 
-// poll is how often the ring of sampled drops is read: the probe does not
-// wake the reader per drop.
-const poll = 100 * time.Millisecond
+// every is how often the command cuts a window and prints its samples: the
+// probe does not wake a reader per drop.
+const every = 100 * time.Millisecond
 
 func run(o options, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 	// The counts are kept too, in one series: they give the summary.
-	p, names, err := probe.Start(probe.Options{Mode: o.mode, MaxKeys: 1, ReceiveHooks: true,
-		Family: o.family, Port: o.port, Netns: o.netns,
-		Sampling: probe.Sampling{Rate: o.rate, Stack: !o.noStack}},
-		reasons.List{Option: "-reason", Names: o.reasons}, reasons.List{Option: "-exclude", Names: o.exclude},
-		reasons.NewKernel)
+	tr, err := tracer.Start(tracer.Config{
+		Probe: probe.Options{Mode: o.mode, MaxKeys: 1, ReceiveHooks: true,
+			Family: o.family, Port: o.port, Netns: o.netns,
+			Sampling: probe.Sampling{Rate: o.rate, Stack: !o.noStack}},
+		Include: reasons.List{Option: "-reason", Names: o.reasons},
+		Exclude: reasons.List{Option: "-exclude", Names: o.exclude},
+		Window:  every,
+	})
 	if err != nil {
 		return err
 	}
-	defer p.Close()
-	if names.Reasons == nil {
+	defer tr.Close()
+	if tr.Names().Reasons == nil {
 		fmt.Fprintln(stderr, "tcpdrop: this kernel has no drop reasons (before 5.17): every reason is UNKNOWN")
 	}
-
-	for _, blind := range p.Info().BlindSpots() {
+	for _, blind := range tr.Info().BlindSpots() {
 		fmt.Fprintf(stderr, "tcpdrop: %s\n", blind)
 	}
-	fmt.Fprintf(stderr, "Tracing TCP drops via %s. Hit Ctrl-C to end.\n", p.Mode())
-	out := &printer{w: bufio.NewWriter(stdout), names: names, o: o, full: make(chan struct{})}
+	fmt.Fprintf(stderr, "Tracing TCP drops via %s. Hit Ctrl-C to end.\n", tr.Info().Mode)
+	if err := tr.Naming(); err != nil {
+		fmt.Fprintf(stderr, "tcpdrop: stacks are shown as kernel addresses: %v\n", err)
+	}
+
+	out := &printer{w: bufio.NewWriter(stdout), names: tr.Names(), o: o}
+	out.enc = json.NewEncoder(out.w)
 	if !o.json {
 		if _, err := io.WriteString(out.w, header); err != nil {
 			return err
@@ -46,85 +53,87 @@ func run(o options, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 	if err := out.w.Flush(); err != nil {
 		return err
 	}
-	reading := make(chan error, 1)
-	go func() { reading <- p.ReadEvents(poll, out.print) }()
-
 	var timeout <-chan time.Time
 	if o.duration > 0 {
 		timeout = time.After(o.duration)
 	}
-	select {
-	case <-stop:
-	case <-timeout:
-	case <-out.full:
-	case err := <-reading:
-		return err
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	var total summary
+	for {
+		end := false
+		select {
+		case <-stop:
+			end = true
+		case <-timeout:
+			end = true
+		case <-tick.C:
+		}
+		s, err := tr.Snapshot()
+		if err != nil {
+			return err
+		}
+		total.add(s)
+		full, err := out.print(s.Samples)
+		if err != nil {
+			return err
+		}
+		if end || full {
+			return total.write(stderr, out.shown, o.rate)
+		}
 	}
-	// Let the reader take what was sampled before the end.
-	time.Sleep(2 * poll)
-	return out.summary(p, stderr)
 }
 
-// printer writes batches of sampled drops as they arrive.
+// printer writes the samples of each window as they come.
 type printer struct {
-	mu    sync.Mutex
 	w     *bufio.Writer
+	enc   *json.Encoder
 	names *drop.Namer
 	o     options
 	shown int
-	err   error
-	full  chan struct{} // closed once -count drops are shown
 }
 
-func (p *printer) print(batch []drop.Event) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.err != nil || (p.o.count > 0 && p.shown >= p.o.count) {
-		return
-	}
-	if err := p.names.PrepareEvents(batch); err != nil {
-		p.err = fmt.Errorf("name stacks: %w", err)
-		return
-	}
-	enc := json.NewEncoder(p.w)
-	for _, e := range batch {
-		if p.o.json {
-			p.err = writeJSON(enc, e, p.names)
-		} else {
-			p.err = writeText(p.w, e, p.names, !p.o.noStack)
-		}
-		if p.err != nil {
-			return
-		}
-		p.shown++
-		if p.o.count > 0 && p.shown == p.o.count {
-			close(p.full)
+// print writes samples, up to -count in all; full says -count was reached.
+func (p *printer) print(samples []drop.Event) (full bool, err error) {
+	for _, e := range samples {
+		if p.o.count > 0 && p.shown >= p.o.count {
 			break
 		}
+		if p.o.json {
+			err = writeJSON(p.enc, e, p.names)
+		} else {
+			err = writeText(p.w, e, p.names, !p.o.noStack)
+		}
+		if err != nil {
+			return false, err
+		}
+		p.shown++
 	}
-	p.err = p.w.Flush()
+	return p.o.count > 0 && p.shown >= p.o.count, p.w.Flush()
 }
 
-// summary tells what was counted and what was not shown, so a rate limit
-// or a full ring is never mistaken for fewer drops.
-func (p *printer) summary(pr *probe.Probe, stderr io.Writer) error {
-	w, err := pr.Window()
-	if err != nil {
-		return err
+// summary adds up the windows, so that a rate limit or a full ring is
+// never mistaken for fewer drops.
+type summary struct{ drops, suppressed, lost, shed uint64 }
+
+func (s *summary) add(w tracer.Snapshot) {
+	s.drops += w.Drops()
+	s.suppressed += w.Stats.Suppressed
+	s.lost += w.Stats.Lost
+	s.shed += w.Stats.EventsShed + w.Stats.BadRecords
+}
+
+func (s summary) write(stderr io.Writer, shown int, rate uint32) error {
+	line := fmt.Sprintf("%d TCP drops counted, %d shown", s.drops, shown)
+	if s.suppressed > 0 {
+		line += fmt.Sprintf(", %d suppressed by -rate %d", s.suppressed, rate)
 	}
-	var total uint64
-	for _, c := range w.Counts {
-		total += c.Drops
+	if s.lost > 0 {
+		line += fmt.Sprintf(", %d lost (event ring full)", s.lost)
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	fmt.Fprintf(stderr, "%d TCP drops counted, %d shown", total, p.shown)
-	if n := w.Suppressed(); n > 0 {
-		fmt.Fprintf(stderr, ", %d suppressed by -rate %d", n, p.o.rate)
+	if s.shed > 0 {
+		line += fmt.Sprintf(", %d not read (more than a window holds, or unreadable)", s.shed)
 	}
-	if w.Stats.Lost > 0 {
-		fmt.Fprintf(stderr, ", %d lost (event ring full)", w.Stats.Lost)
-	}
-	fmt.Fprintln(stderr)
-	return p.err
+	_, err := fmt.Fprintln(stderr, line)
+	return err
 }

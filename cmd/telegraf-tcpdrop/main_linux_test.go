@@ -154,6 +154,12 @@ func netnsDrops(t *testing.T, lines []string, netns string, after time.Time) (ma
 	return drops, windows
 }
 
+// execdGrace is how long Telegraf's execd waits for the program to exit
+// after closing its stdin before it signals it: the program must be gone by
+// then. Detaching the receive hooks waits for grace periods, which under
+// emulation take seconds.
+const execdGrace = 5 * time.Second
+
 // closedPortSeries are the series n refused IPv4 connects make: the SYN
 // dropped for want of a socket, and before 5.18 also the RST that the
 // connecting socket drops through tcp_drop() (counted from sk_drops; later
@@ -213,7 +219,7 @@ func TestShimPrintsExactWindowsAndExitsWhenStdinCloses(t *testing.T) {
 
 	require.NoError(t, s.stdin.Close())
 	start := time.Now()
-	require.NoError(t, s.waitExit(t, time.Second), "exit status")
+	require.NoError(t, s.waitExit(t, execdGrace), "exit status")
 	t.Logf("exited %v after stdin closed", time.Since(start))
 
 	got, windows := netnsDrops(t, s.lines(false), netns, after)
@@ -229,7 +235,7 @@ func TestShimExitsOnSIGTERM(t *testing.T) {
 	s := startShim(t, nil, "-poll_interval", "10s")
 	s.waitStderr(t, "I! Counting TCP drops")
 	require.NoError(t, s.cmd.Process.Signal(syscall.SIGTERM))
-	require.NoError(t, s.waitExit(t, time.Second))
+	require.NoError(t, s.waitExit(t, execdGrace))
 }
 
 // Without the capabilities the probe needs, one line says which, and the

@@ -8,11 +8,14 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/tcpdrop/tcpdrop/internal/hostproc"
 )
 
-// ErrHidden is returned when kallsyms lists every address as zero, which is
-// what kptr_restrict shows a reader without CAP_SYSLOG.
-var ErrHidden = errors.New("kernel addresses are hidden (kptr_restrict): CAP_SYSLOG is needed to read them")
+// ErrHidden is returned when kallsyms lists every address as zero:
+// kernel.kptr_restrict hides them, from everyone when it is 2 (root
+// included), from readers without CAP_SYSLOG when it is 1. Hidden says which.
+var ErrHidden = errors.New("kernel addresses are hidden")
 
 // Symbolizer names kernel addresses from kallsyms, caching what it found.
 type Symbolizer struct {
@@ -26,6 +29,7 @@ type Symbolizer struct {
 	known    map[uint64]Symbol
 	unknown  map[uint64]struct{}
 	lastRead time.Time
+	hidden   bool // the last read found every address hidden
 }
 
 // New returns a Symbolizer reading the kallsyms text open returns; open is
@@ -39,9 +43,10 @@ func New(open func() (io.ReadCloser, error)) *Symbolizer {
 	}
 }
 
-// NewProc returns a Symbolizer for the running kernel's /proc/kallsyms.
+// NewProc returns a Symbolizer for the running kernel's kallsyms, under
+// HOST_PROC if set.
 func NewProc() *Symbolizer {
-	return New(func() (io.ReadCloser, error) { return os.Open("/proc/kallsyms") })
+	return New(func() (io.ReadCloser, error) { return os.Open(hostproc.Path("kallsyms")) })
 }
 
 // Resolve makes addrs available to Lookup, reading kallsyms once if any of
@@ -51,6 +56,10 @@ func (s *Symbolizer) Resolve(addrs []uint64) error {
 	defer s.mu.Unlock()
 
 	retry := time.Since(s.lastRead) >= s.RetryAfter
+	if s.hidden && !retry {
+		// Reading again finds zeros again until kptr_restrict changes.
+		return fmt.Errorf("read kallsyms: %w", ErrHidden)
+	}
 	var fresh []uint64
 	due := false
 	for _, a := range addrs {
@@ -76,6 +85,10 @@ func (s *Symbolizer) Resolve(addrs []uint64) error {
 	pending = slices.Compact(pending)
 
 	syms, err := s.read(pending)
+	s.hidden = errors.Is(err, ErrHidden)
+	if s.hidden {
+		s.lastRead = time.Now()
+	}
 	if err != nil {
 		return fmt.Errorf("read kallsyms: %w", err)
 	}

@@ -141,12 +141,21 @@ func TestResolveHidden(t *testing.T) {
 0000000000000000 D tcp_hashinfo
 0000000000000000 t nft_do_chain	[nf_tables]
 `
-	o := &opener{texts: []string{hidden}}
+	o := &opener{texts: []string{hidden, hidden, "ffffffff81a3c2d0 T tcp_v4_rcv\n"}}
 	s := New(o.open)
 	err := s.Resolve([]uint64{0xffffffff81a3c4a5})
 	require.ErrorIs(t, err, ErrHidden)
-	require.ErrorContains(t, err, "CAP_SYSLOG")
 	require.Equal(t, Symbol{Addr: 0xffffffff81a3c4a5}, s.Lookup(0xffffffff81a3c4a5))
+
+	// Hidden stays hidden until kptr_restrict changes: not read again
+	// within RetryAfter, then retried, and names return once it changed.
+	require.ErrorIs(t, s.Resolve([]uint64{0xffffffff81a3c4a5}), ErrHidden)
+	require.Equal(t, 1, o.opens)
+	s.RetryAfter = 0
+	require.ErrorIs(t, s.Resolve([]uint64{0xffffffff81a3c4a5}), ErrHidden)
+	require.Equal(t, 2, o.opens)
+	require.NoError(t, s.Resolve([]uint64{0xffffffff81a3c4a5}))
+	require.Equal(t, "tcp_v4_rcv+0x1d5", s.Lookup(0xffffffff81a3c4a5).String())
 }
 
 func TestResolveErrors(t *testing.T) {

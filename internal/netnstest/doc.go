@@ -51,11 +51,27 @@
 //     ACK or data would not do: the TIME_WAIT socket answers with an ACK,
 //     the closed peer's port resets it with the TIME_WAIT socket's rcv_nxt,
 //     and that RST kills the TIME_WAIT socket (tcp_rfc1337 = 0).
-//   - Listener: an ACK is dropped with TCP_FLAGS in tcp_v4_do_rcv and
-//     reset; the RST goes to the sender's port and is dropped (NO_SOCKET):
+//   - The IPv6 TIME_WAIT and out-of-window data scenarios behave the same,
+//     the former reported at tcp_v6_rcv.
+//   - Listener: an ACK is dropped with TCP_FLAGS (NOT_SPECIFIED on 6.1) in
+//     tcp_v4_do_rcv and reset; the RST goes to the sender's port and is dropped (NO_SOCKET):
 //     InSegs 2N, OutRsts N. SYN|FIN is dropped with TCP_FLAGS in
 //     tcp_rcv_state_process, unanswered, and moves no counter but InSegs;
 //     so are FIN alone and no flags at all, and RST with TCP_RESET.
+//
+// Debian 12's 6.1 (under QEMU TCG) reports every scenario with the same
+// reason, state (given the socket: rx_sk or receive hooks), flags and frame
+// as 6.18, but for the listener's ACK. Its softirqs can lag the sender by
+// over a hundred segments: read counters until they settle.
+//
+// Debian 11's 5.10 (QEMU TCG, raw_tp with receive hooks) has no reasons,
+// and tcp_drop() frees out of sight of skb:kfree_skb: the established and
+// SYN|FIN-to-listener drops come from sk_drops (frame tcp_drop). It also
+// drops, through tcp_drop(), two packets newer kernels consume: the RST
+// that refuses a connect (state CLOSE, after tcp_reset) and the ACK that
+// ends LAST_ACK (one per TimeWait). It frees netfilter drops in
+// nf_hook_slow. Its challenge ACKs and SNMP counters match the
+// scenarios' expectations as on 6.18.
 //
 // Counters must be read through /proc/thread-self/net/..., never
 // /proc/self/net/..., because the latter shows the namespace of the main

@@ -325,8 +325,11 @@ func TestSYNRetransmitSchedule(t *testing.T) {
 	if sends[0] > 100*time.Millisecond {
 		t.Errorf("first SYN after %v, want at connect time", sends[0])
 	}
-	if sends[1] < 950*time.Millisecond || sends[1] > 1300*time.Millisecond {
-		t.Errorf("first retransmit after %v, want about 1 s", sends[1])
+	// What ConnectTimeout relies on: nothing is sent again within the
+	// first second. How much later it comes depends on the kernel (5.10
+	// backs off at once) and, under emulation, on how fast this loop polls.
+	if sends[1] < 950*time.Millisecond {
+		t.Errorf("first retransmit after %v, want 1 s or later", sends[1])
 	}
 }
 

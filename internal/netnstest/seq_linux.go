@@ -83,3 +83,33 @@ func repairSeq(fd int) (Seq, error) {
 	}
 	return seq, errors.Join(errs...)
 }
+
+// farAhead puts a sequence number beyond any receive window: the largest
+// window, 65535 scaled by 2^14, is just below 2^30.
+const farAhead = 1 << 30
+
+// OutOfWindowData is a data segment to the server that starts far beyond
+// its receive window and acknowledges everything, built from the server's
+// Seq. The server drops it and answers with a duplicate ACK.
+func (c *Conn) OutOfWindowData(s Seq) Segment {
+	seg := c.ToServer(ACK|PSH, s.RcvNxt+farAhead)
+	seg.Ack, seg.Payload = s.SndNxt, []byte("late")
+	return seg
+}
+
+// OldData is a retransmission of the last len(data) bytes the server
+// received: data that ends exactly at its rcv_nxt. The server drops it and
+// answers with a duplicate ACK carrying a D-SACK.
+func (c *Conn) OldData(s Seq, data []byte) Segment {
+	seg := c.ToServer(ACK|PSH, s.RcvNxt-uint32(len(data)))
+	seg.Ack, seg.Payload = s.SndNxt, data
+	return seg
+}
+
+// UnsentAck is an in-window segment to the server that acknowledges data
+// the server never sent.
+func (c *Conn) UnsentAck(s Seq) Segment {
+	seg := c.ToServer(ACK, s.RcvNxt)
+	seg.Ack = s.SndNxt + farAhead
+	return seg
+}

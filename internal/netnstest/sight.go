@@ -40,10 +40,13 @@ type Drop struct {
 	// ViaTCPDrop: freed by tcp_drop(), which before 5.18 calls
 	// __kfree_skb and so never reaches skb:kfree_skb.
 	ViaTCPDrop bool
-	// OldReason is the reason kernels before OldReasonUntil report
-	// instead of Reason, where the kernel gave this drop its reason later.
-	OldReason      string
-	OldReasonUntil Version
+	// Kernels before Changed report OldReason and OldFrame (where set)
+	// instead of Reason and Frame.
+	Changed             Version
+	OldReason, OldFrame string
+	// Kernels from ConsumedSince on (where set) consume the packet: it is
+	// no drop there. Older ones drop it through tcp_drop().
+	ConsumedSince Version
 	// RouteDropped: TCP had dropped the packet's route (tcp_data_queue
 	// does) before freeing it, so without the socket nothing in the packet
 	// names its network namespace.
@@ -58,12 +61,24 @@ const (
 	OwnNetns Netns = iota
 	// NoNetns: the drop is counted, in namespace 0.
 	NoNetns
-	// NotCounted: the drop is not counted at all.
+	// NotCounted: the drop is not counted at all, or is no drop on this
+	// kernel.
 	NotCounted
 )
 
 // Sees returns the drop as this Sight reports it, and where.
 func (s Sight) Sees(d Drop) (Drop, Netns) {
+	if d.ConsumedSince != (Version{}) && s.Kernel.AtLeast(d.ConsumedSince.Major, d.ConsumedSince.Minor) {
+		return d, NotCounted
+	}
+	if !s.Kernel.AtLeast(d.Changed.Major, d.Changed.Minor) {
+		if d.OldReason != "" {
+			d.Reason = d.OldReason
+		}
+		if d.OldFrame != "" {
+			d.Frame = d.OldFrame
+		}
+	}
 	if d.ViaTCPDrop && s.TCPDrop != TCPDropTracepoint {
 		if s.TCPDrop == TCPDropMissed {
 			return d, NotCounted
@@ -72,9 +87,6 @@ func (s Sight) Sees(d Drop) (Drop, Netns) {
 		// with no drop site or reason to read.
 		d.Reason, d.Frame = "UNKNOWN", "tcp_drop"
 		return d, OwnNetns
-	}
-	if d.OldReason != "" && !s.Kernel.AtLeast(d.OldReasonUntil.Major, d.OldReasonUntil.Minor) {
-		d.Reason = d.OldReason
 	}
 	if !s.Reasons {
 		d.Reason = "UNKNOWN"

@@ -8,6 +8,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/tcpdrop/tcpdrop/internal/hostproc"
 )
 
 // TCPExt holds the listener drop counters (full accept or SYN queue). They
@@ -18,10 +20,10 @@ type TCPExt struct {
 	ListenDrops     uint64
 }
 
-// Read reads /proc/net/netstat, which shows the network namespace of the
-// reading process.
+// Read reads net/netstat under HOST_PROC (/proc), which shows the network
+// namespace of the reading process.
 func Read() (TCPExt, error) {
-	f, err := os.Open("/proc/net/netstat")
+	f, err := os.Open(hostproc.Path("net", "netstat"))
 	if err != nil {
 		return TCPExt{}, err
 	}

@@ -22,8 +22,9 @@ var ErrNoSampling = errors.New("probe opened without sampling")
 // ReadEvents hands fn the sampled drops, one batch per poll, until the probe
 // is closed; then it returns nil. The probe submits events without waking
 // the reader (a wake-up costs more than counting a drop), so the ring is
-// read every poll, or earlier when it fills up. fn owns each batch.
-func (p *Probe) ReadEvents(poll time.Duration, fn func([]drop.Event)) error {
+// read every poll, or earlier when it fills up or on FlushEvents. fn owns
+// each batch.
+func (p *Probe) ReadEvents(poll time.Duration, fn func(Batch)) error {
 	if p.events == nil {
 		return ErrNoSampling
 	}
@@ -31,22 +32,23 @@ func (p *Probe) ReadEvents(poll time.Duration, fn func([]drop.Event)) error {
 	for {
 		p.events.SetDeadline(time.Now().Add(poll))
 		clock := newClock()
-		var batch []drop.Event
+		var b Batch
 		for {
 			err := p.events.ReadInto(&rec)
 			if err == nil {
-				e, err := decode(rec.RawSample, clock)
-				if err != nil {
-					return err
+				if e, err := decode(rec.RawSample, clock); err != nil {
+					b.Bad++
+				} else {
+					b.Events = append(b.Events, e)
 				}
-				batch = append(batch, e)
 				continue
 			}
-			if len(batch) > 0 {
-				fn(batch)
+			b.Flushed = errors.Is(err, ringbuf.ErrFlushed)
+			if len(b.Events) > 0 || b.Bad > 0 || b.Flushed {
+				fn(b)
 			}
 			switch {
-			case errors.Is(err, os.ErrDeadlineExceeded):
+			case b.Flushed, errors.Is(err, os.ErrDeadlineExceeded):
 			case errors.Is(err, ringbuf.ErrClosed):
 				return nil
 			default:
@@ -55,6 +57,15 @@ func (p *Probe) ReadEvents(poll time.Duration, fn func([]drop.Event)) error {
 			break
 		}
 	}
+}
+
+// FlushEvents makes ReadEvents hand over what the ring holds now, without
+// waiting for its poll, and say so (Batch.Flushed).
+func (p *Probe) FlushEvents() error {
+	if p.events == nil {
+		return ErrNoSampling
+	}
+	return p.events.Flush()
 }
 
 // clock converts the probe's CLOCK_MONOTONIC times to wall-clock time.

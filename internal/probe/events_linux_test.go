@@ -17,15 +17,17 @@ import (
 type collector struct {
 	mu     sync.Mutex
 	events []drop.Event
+	bad    int
 	done   chan error
 }
 
 func collect(t *testing.T, p *Probe) *collector {
 	c := &collector{done: make(chan error, 1)}
 	go func() {
-		c.done <- p.ReadEvents(20*time.Millisecond, func(batch []drop.Event) {
+		c.done <- p.ReadEvents(20*time.Millisecond, func(b Batch) {
 			c.mu.Lock()
-			c.events = append(c.events, batch...)
+			c.events = append(c.events, b.Events...)
+			c.bad += b.Bad
 			c.mu.Unlock()
 		})
 	}()
@@ -94,7 +96,7 @@ func TestEventsDescribeTheDrop(t *testing.T) {
 func TestSamplingKeepsCountsExact(t *testing.T) {
 	netnstest.RequirePrivileges(t)
 	ns := netnstest.New(t)
-	const rate, drops = 100, 10000
+	const rate, drops = 10, 4000
 	p := open(t, Options{Mode: ModeAuto, Dims: drop.DimReason, MaxKeys: 16, Netns: uint32(ns.Inode()),
 		Sampling: Sampling{Rate: rate, Stack: true}})
 	c := collect(t, p)
@@ -149,5 +151,16 @@ func TestFiltersSkipOtherDrops(t *testing.T) {
 func TestReadEventsWithoutSampling(t *testing.T) {
 	netnstest.RequirePrivileges(t)
 	p := open(t, Options{Mode: ModeAuto, Dims: drop.DimReason, MaxKeys: 16})
-	require.ErrorIs(t, p.ReadEvents(time.Millisecond, func([]drop.Event) {}), ErrNoSampling)
+	require.ErrorIs(t, p.ReadEvents(time.Millisecond, func(Batch) {}), ErrNoSampling)
+	require.ErrorIs(t, p.FlushEvents(), ErrNoSampling)
+}
+
+// A record that is not an event is an error to count, not a reason to stop.
+func TestDecodeRejectsShortRecords(t *testing.T) {
+	_, err := decode(make([]byte, eventSize-1), newClock())
+	require.Error(t, err)
+	_, err = decode(nil, newClock())
+	require.Error(t, err)
+	_, err = decode(make([]byte, eventSize), newClock())
+	require.NoError(t, err)
 }

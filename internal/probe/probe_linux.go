@@ -43,6 +43,9 @@ type Options struct {
 	// Info says so.
 	ReceiveHooks bool
 	Sampling     Sampling
+	// BTF caches the kernel's BTF for every load; shared with the reason
+	// names, vmlinux is parsed once. nil: a cache of Open's own.
+	BTF *btf.Cache
 }
 
 // ReasonSlots bounds the reason values the kernel can filter
@@ -85,7 +88,10 @@ func Open(opts Options) (*Probe, error) {
 	if err := checkCaps(); err != nil {
 		return nil, err
 	}
-	kspec, err := btf.LoadKernelSpec()
+	if opts.BTF == nil {
+		opts.BTF = btf.NewCache()
+	}
+	kspec, err := opts.BTF.Kernel()
 	if err != nil {
 		return nil, fmt.Errorf("kernel BTF not available (needs /sys/kernel/btf/vmlinux, CONFIG_DEBUG_INFO_BTF=y): %w", err)
 	}
@@ -204,19 +210,19 @@ func loadMode(spec *ebpf.CollectionSpec, mode Mode, opts Options, k kernel) (*Pr
 		if !k.tcpDropTraced {
 			hooked.TCPDrop = TCPDropSkDrops
 		}
-		p, err := load(spec, hooked, want, opts.Sampling.Rate > 0)
+		p, err := load(spec, hooked, want, opts.Sampling.Rate > 0, opts.BTF)
 		if err == nil {
 			return p, nil
 		}
 		info.Skipped = append(info.Skipped, fmt.Errorf("receive hooks: %w", err))
 	}
-	return load(spec, info, nil, opts.Sampling.Rate > 0)
+	return load(spec, info, nil, opts.Sampling.Rate > 0, opts.BTF)
 }
 
 // load loads only info.Mode's program and the hooks given: a program
 // written for another kernel's tracepoint would fail verification and take
 // the others down with it.
-func load(spec *ebpf.CollectionSpec, info Info, hooks map[string]string, sampling bool) (_ *Probe, err error) {
+func load(spec *ebpf.CollectionSpec, info Info, hooks map[string]string, sampling bool, cache *btf.Cache) (_ *Probe, err error) {
 	spec = spec.Copy()
 	if err := spec.Variables[bpf.TcpdropVarCountSkDrops].Set(info.TCPDrop == TCPDropSkDrops); err != nil {
 		return nil, fmt.Errorf("set %s: %w", bpf.TcpdropVarCountSkDrops, err)
@@ -232,7 +238,7 @@ func load(spec *ebpf.CollectionSpec, info Info, hooks map[string]string, samplin
 			delete(spec.Programs, name)
 		}
 	}
-	coll, err := ebpf.NewCollection(spec)
+	coll, err := ebpf.NewCollectionWithOptions(spec, ebpf.CollectionOptions{Cache: cache})
 	if err != nil {
 		return nil, fmt.Errorf("load: %w", err)
 	}

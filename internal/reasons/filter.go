@@ -20,8 +20,10 @@ type List struct {
 // Filter turns the names to count (include; every reason when empty) and
 // to skip (exclude) into values of d's kernel: include minus exclude, or
 // exclude alone. A nil exclude means DefaultExclude, whose names an older
-// kernel may lack; names the user gave must exist. d is nil on a kernel
-// without drop reasons, which allows no names at all.
+// kernel may lack, and which never removes a reason the user included:
+// what was asked for explicitly beats a default, an explicit exclude beats
+// an include. Names the user gave must exist. d is nil on a kernel without
+// drop reasons, which allows no names at all.
 func Filter(d *Decoder, include, exclude List) (inc, exc []uint32, err error) {
 	if d == nil {
 		if len(include.Names)+len(exclude.Names) > 0 {
@@ -31,6 +33,9 @@ func Filter(d *Decoder, include, exclude List) (inc, exc []uint32, err error) {
 	}
 	if inc, err = d.lookup(include, true); err != nil {
 		return nil, nil, err
+	}
+	if exclude.Names == nil && len(inc) > 0 {
+		return inc, nil, nil
 	}
 	if exclude.Names == nil {
 		exc, err = d.lookup(List{exclude.Option, DefaultExclude}, false)

@@ -36,16 +36,24 @@ func TestFilter(t *testing.T) {
 	require.Nil(t, i)
 	require.Empty(t, e, "an empty exclude turns the default off")
 
-	i, e, err = Filter(d, inc("NO_SOCKET", "TCP_CSUM", "QUEUE_PURGE"), List{Option: "exclude_reasons"})
+	i, e, err = Filter(d, inc("NO_SOCKET", "TCP_CSUM", "QUEUE_PURGE"), exc("QUEUE_PURGE"))
 	require.NoError(t, err)
 	require.Equal(t, []uint32{3, 8}, i, "include minus exclude")
+	require.Nil(t, e)
+	i, e, err = Filter(d, inc("NO_SOCKET", "TCP_CSUM", "QUEUE_PURGE"), List{Option: "exclude_reasons"})
+	require.NoError(t, err)
+	require.Equal(t, []uint32{3, 8, 9}, i, "the default exclusion does not override an include")
 	require.Nil(t, e)
 
 	_, _, err = Filter(d, inc("NO_SOCKT"), exc())
 	require.EqualError(t, err, `include_reasons: this kernel has no drop reason "NO_SOCKT"; it has NOT_SPECIFIED, NO_SOCKET, QUEUE_PURGE, TCP_CSUM`)
 	_, _, err = Filter(d, inc(), exc(""))
 	require.EqualError(t, err, "exclude_reasons: empty reason name")
-	_, _, err = Filter(d, inc("QUEUE_PURGE"), List{Option: "exclude_reasons"})
+	i, e, err = Filter(d, inc("QUEUE_PURGE"), List{Option: "exclude_reasons"})
+	require.NoError(t, err, "asking for a reason excluded by default counts it")
+	require.Equal(t, []uint32{9}, i)
+	require.Nil(t, e)
+	_, _, err = Filter(d, inc("QUEUE_PURGE"), exc("QUEUE_PURGE"))
 	require.EqualError(t, err, "exclude_reasons removes every reason of include_reasons")
 }
 

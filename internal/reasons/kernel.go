@@ -11,9 +11,9 @@ import (
 // reasonModules may define subsystem drop reasons when built as modules.
 var reasonModules = []string{"openvswitch", "mac80211"}
 
-// NewKernel reads drop reasons from the running kernel's BTF.
-func NewKernel() (*Decoder, error) {
-	cache := btf.NewCache()
+// NewKernel reads drop reasons from the running kernel's BTF through cache,
+// which the probe's load shares, so vmlinux is parsed once.
+func NewKernel(cache *btf.Cache) (*Decoder, error) {
 	vmlinux, err := cache.Kernel()
 	if err != nil {
 		return nil, fmt.Errorf("load kernel btf (/sys/kernel/btf/vmlinux, needs CONFIG_DEBUG_INFO_BTF): %w", err)

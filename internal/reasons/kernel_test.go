@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/cilium/ebpf/btf"
 	"github.com/stretchr/testify/require"
 )
 
@@ -15,7 +16,7 @@ func TestNewKernel(t *testing.T) {
 	}
 	f.Close()
 
-	d, err := NewKernel()
+	d, err := NewKernel(btf.NewCache())
 	if errors.Is(err, ErrNoReasons) {
 		t.Skip("kernel older than 5.17")
 	}

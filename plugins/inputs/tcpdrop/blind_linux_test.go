@@ -23,7 +23,7 @@ func TestBlindSpotsAreWarnedOnce(t *testing.T) {
 	acc := &testutil.Accumulator{}
 	require.NoError(t, p.Start(acc))
 	t.Cleanup(p.Stop)
-	info := p.run.probe.Info()
+	info := p.run.tracer.Info()
 
 	var blind, tcpDrop int
 	for _, w := range log.Warnings() {

@@ -1,10 +1,12 @@
 package tcpdrop
 
 import (
+	"slices"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/cilium/ebpf/btf"
 	"github.com/influxdata/telegraf/testutil"
 	"github.com/stretchr/testify/require"
 
@@ -19,6 +21,14 @@ import (
 // cannot change them.
 
 const burst = 200 // drops per scenario
+
+// scenario is the netnstest scenario of that name.
+func scenario(t *testing.T, name string) netnstest.Scenario {
+	t.Helper()
+	i := slices.IndexFunc(netnstest.Scenarios, func(sc netnstest.Scenario) bool { return sc.Name == name })
+	require.GreaterOrEqual(t, i, 0, name)
+	return netnstest.Scenarios[i]
+}
 
 func TestDropsAreCountedExactly(t *testing.T) {
 	netnstest.RequirePrivileges(t)
@@ -94,6 +104,7 @@ func TestSamplesNameTheDropSite(t *testing.T) {
 				return
 			}
 			p := startPlugin(t, mode, func(p *TCPDrop) { p.EventMetrics = true })
+			refused, _ := probeSight(t, p).Sees(scenario(t, "closed port ipv6").Drops[0])
 			ns := p.newNS(t)
 			port := freePort(t, ns, "tcp6")
 			const n = 20
@@ -114,7 +125,7 @@ func TestSamplesNameTheDropSite(t *testing.T) {
 							continue
 						}
 						events++
-						require.Equal(t, map[string]string{"reason": "NO_SOCKET", "state": "NONE", "flags": "SYN",
+						require.Equal(t, map[string]string{"reason": refused.Reason, "state": "NONE", "flags": "SYN",
 							"frame": "tcp_v6_rcv", "family": "ipv6"}, m.Tags())
 						fields := m.Fields()
 						require.Equal(t, "::1", fields["saddr"])
@@ -123,7 +134,7 @@ func TestSamplesNameTheDropSite(t *testing.T) {
 						require.Regexp(t, `;tcp_v6_rcv\+0x[0-9a-f]+$`, fields["stack"])
 						require.NotContains(t, fields["stack"], "bpf_")
 					case "tcpdrop_stack":
-						if m.Tags()["reason"] != "NO_SOCKET" || m.Tags()["frame"] != "tcp_v6_rcv" {
+						if m.Tags()["reason"] != refused.Reason || m.Tags()["frame"] != "tcp_v6_rcv" {
 							continue
 						}
 						stacks++
@@ -148,15 +159,15 @@ func TestSamplesNameTheDropSite(t *testing.T) {
 func TestWithoutDropReasons(t *testing.T) {
 	netnstest.RequirePrivileges(t)
 	noReasons := func(p *TCPDrop) {
-		p.kernelReasons = func() (*reasons.Decoder, error) { return nil, reasons.ErrNoReasons }
+		p.kernelReasons = func(*btf.Cache) (*reasons.Decoder, error) { return nil, reasons.ErrNoReasons }
 	}
 	p := startPlugin(t, probe.ModeRaw, noReasons)
+	sight := probeSight(t, p)
+	sight.Reasons = false
 	ns := p.newNS(t)
-	port := freePort(t, ns, "tcp4")
-	require.NoError(t, ns.ConnectClosed("tcp4", port, burst))
-	requireSeries(t, p, ns, burst, map[string]uint64{
-		key("UNKNOWN", "NONE", "SYN", "tcp_v4_rcv", "ipv4"): burst,
-	})
+	sc := scenario(t, "closed port ipv4")
+	require.NoError(t, sc.Cause(t, ns))
+	requireScenario(t, p, ns, sc, sight)
 
 	filtered := New()
 	filtered.Log = testutil.Logger{}

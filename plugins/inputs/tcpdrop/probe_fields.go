@@ -1,42 +1,33 @@
 package tcpdrop
 
-import (
-	"github.com/influxdata/telegraf"
+import "github.com/tcpdrop/tcpdrop/internal/tracer"
 
-	"github.com/tcpdrop/tcpdrop/internal/probe"
-)
-
-// windowFields are tcpdrop_probe's counters of the window itself, cut at
-// the same swap as its counts.
-func windowFields(w probe.Window, sampling bool) map[string]any {
+// windowFields are tcpdrop_probe's counters of one snapshot. Those the
+// kernel cuts per window are always there; the ones taken from cumulative
+// sources only when they cover exactly this window.
+func windowFields(s tracer.Snapshot) map[string]any {
+	st := s.Stats
 	f := map[string]any{
-		"map_full":   int64(w.Stats.MapFull),
-		"filtered":   int64(w.Stats.Filtered),
-		"unparsed":   int64(w.Stats.Unparsed),
-		"sampled":    int64(w.Stats.Sampled),
-		"lost":       int64(w.Stats.Lost),
-		"sk_drops":   int64(w.Stats.SkDrops),
-		"map_keys":   int64(len(w.Counts)),
-		"suppressed": int64(0),
+		"map_full":    int64(st.MapFull),
+		"filtered":    int64(st.Filtered),
+		"unparsed":    int64(st.Unparsed),
+		"sampled":     int64(st.Sampled),
+		"lost":        int64(st.Lost),
+		"sk_drops":    int64(st.SkDrops),
+		"map_keys":    int64(len(s.Counts)),
+		"suppressed":  int64(st.Suppressed),
+		"events_shed": int64(st.EventsShed),
+		"bad_records": int64(st.BadRecords),
 	}
-	if sampling {
-		f["suppressed"] = int64(w.Suppressed())
+	if st.NoWindowKnown {
+		f["no_window"] = int64(st.NoWindow)
+	}
+	if st.Run.Known {
+		f["recursion_misses"] = int64(st.Run.RecursionMisses)
+	}
+	if st.Run.Measured {
+		f["run_time_ns"] = st.Run.Runtime.Nanoseconds()
+		f["run_count"] = int64(st.Run.Count)
 	}
 	return f
-}
-
-// probeTags say, in every window, what the probe in use can see.
-func probeTags(info probe.Info) map[string]string {
-	return map[string]string{
-		"probe":      string(info.Mode),
-		"state_from": string(info.StateFrom),
-		"tcp_drop":   string(info.TCPDrop),
-	}
-}
-
-// warnBlindSpots says once at start what this kernel hides from the probe.
-func warnBlindSpots(log telegraf.Logger, info probe.Info) {
-	for _, blind := range info.BlindSpots() {
-		log.Warn("Not seen as usual: " + blind)
-	}
 }

@@ -105,15 +105,3 @@ func TestEventLine(t *testing.T) {
 		"stack": "ip_local_deliver_finish+0x8;ip_protocol_deliver_rcu+0x40;tcp_v4_rcv+0x10",
 	}, eventFields(e, n))
 }
-
-func TestQueueShedsWhatDoesNotFit(t *testing.T) {
-	q := &queue{max: 3}
-	q.push(make([]drop.Event, 2))
-	q.push(make([]drop.Event, 2))
-	require.Equal(t, uint64(1), q.shedTotal())
-	require.Len(t, q.take(), 3)
-	require.Empty(t, q.take())
-	q.push(make([]drop.Event, 5))
-	require.Len(t, q.take(), 3)
-	require.Equal(t, uint64(3), q.shedTotal(), "cumulative")
-}

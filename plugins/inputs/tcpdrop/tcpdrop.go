@@ -8,19 +8,19 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
 	"github.com/influxdata/telegraf"
 	"github.com/influxdata/telegraf/plugins/inputs"
 
 	"github.com/tcpdrop/tcpdrop/internal/drop"
 	"github.com/tcpdrop/tcpdrop/internal/probe"
 	"github.com/tcpdrop/tcpdrop/internal/reasons"
+	"github.com/tcpdrop/tcpdrop/internal/tracer"
 )
 
 //go:embed sample.conf
 var sampleConfig string
-
-// maxKeysLimit keeps a typo from asking the kernel for gigabytes.
-const maxKeysLimit = 1 << 20
 
 // Limits on sampling, so a typo cannot make every drop cross to user space
 // or every window carry thousands of stacks.
@@ -46,7 +46,7 @@ type TCPDrop struct {
 
 	// kernelReasons replaces reasons.NewKernel in tests, which take the
 	// path of a kernel without drop reasons (before 5.17) with it.
-	kernelReasons func() (*reasons.Decoder, error)
+	kernelReasons func(*btf.Cache) (*reasons.Decoder, error)
 
 	mu  sync.Mutex // Gather and Stop may come from different goroutines
 	run *running   // what Start acquired; nil when stopped
@@ -63,8 +63,14 @@ func (t *TCPDrop) Init() error {
 	if t.mode, err = probe.ParseMode(t.Probe); err != nil {
 		return err
 	}
-	if t.MaxKeys == 0 || t.MaxKeys > maxKeysLimit {
-		return fmt.Errorf("max_keys must be between 1 and %d", maxKeysLimit)
+	// max_keys is bounded by the kernel memory it takes, which depends on
+	// the host's possible CPUs (tracer.MaxMapMemory).
+	cpus, err := ebpf.PossibleCPU()
+	if err != nil {
+		return fmt.Errorf("possible cpus: %w", err)
+	}
+	if err := tracer.CheckMapMemory(t.MaxKeys, cpus); err != nil {
+		return err
 	}
 	if t.EventsPerSecond > maxEventsPerSecond {
 		return fmt.Errorf("events_per_second must be at most %d", maxEventsPerSecond)

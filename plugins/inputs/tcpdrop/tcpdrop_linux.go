@@ -2,25 +2,21 @@ package tcpdrop
 
 import (
 	"errors"
-	"os"
 	"strings"
-	"time"
 
 	"github.com/influxdata/telegraf"
 
-	"github.com/tcpdrop/tcpdrop/internal/drop"
 	"github.com/tcpdrop/tcpdrop/internal/netstat"
 	"github.com/tcpdrop/tcpdrop/internal/probe"
 	"github.com/tcpdrop/tcpdrop/internal/reasons"
+	"github.com/tcpdrop/tcpdrop/internal/tracer"
 )
 
 // running is what Start acquires and Stop releases.
 type running struct {
-	probe   *probe.Probe
-	names   *drop.Namer
-	samples *queue        // nil without sampling
-	reading chan struct{} // closed when the ring reader ends
-	last    counters
+	tracer *tracer.Tracer
+	listen listenCounters
+	naming error // the last snapshot's naming problem, to log changes only
 }
 
 // Start loads and attaches the probe; the first window begins here.
@@ -30,50 +26,46 @@ func (t *TCPDrop) Start(telegraf.Accumulator) error {
 	if t.run != nil {
 		return errors.New("already started")
 	}
-	kernelReasons := reasons.NewKernel
-	if t.kernelReasons != nil {
-		kernelReasons = t.kernelReasons
-	}
-	p, names, err := probe.Start(probe.Options{Mode: t.mode, Dims: t.dims, MaxKeys: t.MaxKeys,
-		ReceiveHooks: t.ReceiveHooks, Sampling: t.sampling()},
-		reasons.List{Option: "include_reasons", Names: t.IncludeReasons},
-		reasons.List{Option: "exclude_reasons", Names: t.ExcludeReasons}, kernelReasons)
+	tr, err := tracer.Start(tracer.Config{
+		Probe: probe.Options{Mode: t.mode, Dims: t.dims, MaxKeys: t.MaxKeys,
+			ReceiveHooks: t.ReceiveHooks, Sampling: t.sampling()},
+		Include:       reasons.List{Option: "include_reasons", Names: t.IncludeReasons},
+		Exclude:       reasons.List{Option: "exclude_reasons", Names: t.ExcludeReasons},
+		KernelReasons: t.kernelReasons,
+	})
 	if err != nil {
 		for _, log := range probe.VerifierLogs(err) {
 			t.Log.Debugf("Verifier log:\n%s", log)
 		}
 		return err
 	}
-	if names.Reasons == nil {
-		t.Log.Warn("This kernel has no drop reasons (before 5.17): every drop is counted with reason UNKNOWN")
-	}
-	for _, skipped := range p.Info().Skipped {
-		t.Log.Debugf("Unavailable: %v", skipped)
-	}
-	warnBlindSpots(t.Log, p.Info())
-	t.Log.Infof("Counting TCP drops at skb:kfree_skb via %s, grouped by %s", p.Mode(), strings.Join(t.GroupBy, ","))
-	t.run = &running{probe: p, names: names}
-	if rate := t.sampling().Rate; rate > 0 {
-		t.Log.Infof("Sampling up to %d drops per second per CPU with their stacks", rate)
-		t.run.samples = &queue{max: maxQueued}
-		t.run.reading = make(chan struct{})
-		go t.readSamples(p, t.run.samples, t.run.reading)
-	}
-	t.run.last = t.readCounters()
+	t.logStart(tr)
+	t.run = &running{tracer: tr, naming: tr.Naming()}
+	t.run.listen.read()
 	return nil
 }
 
-// readSamples moves sampled drops into q until the probe closes.
-func (t *TCPDrop) readSamples(p *probe.Probe, q *queue, done chan<- struct{}) {
-	defer close(done)
-	if err := p.ReadEvents(samplePoll, q.push); err != nil {
-		t.Log.Errorf("Reading sampled drops: %v", err)
+// logStart says once what the probe can see, what it costs and what is
+// missing.
+func (t *TCPDrop) logStart(tr *tracer.Tracer) {
+	info := tr.Info()
+	if tr.Names().Reasons == nil {
+		t.Log.Warn("This kernel has no drop reasons (before 5.17): every drop is counted with reason UNKNOWN")
+	}
+	for _, skipped := range info.Skipped {
+		t.Log.Debugf("Unavailable: %v", skipped)
+	}
+	warnBlindSpots(t.Log, info)
+	if err := tr.Naming(); err != nil {
+		t.Log.Warnf("Drop sites and stacks are shown as kernel addresses (0xffffffff...); counting is not affected: %v", err)
+	}
+	t.Log.Infof("Counting TCP drops at skb:kfree_skb via %s, grouped by %s", info.Mode, strings.Join(t.GroupBy, ","))
+	t.Log.Infof("Window maps: max_keys %d take %s of kernel memory (%d possible CPUs)",
+		t.MaxKeys, tracer.MiB(tr.MapMemory()), tr.PossibleCPUs())
+	if rate := t.sampling().Rate; rate > 0 {
+		t.Log.Infof("Sampling up to %d drops per second per CPU with their stacks", rate)
 	}
 }
-
-// samplePoll is how often the ring of sampled drops is read. The probe
-// wakes the reader early only when the ring fills up.
-const samplePoll = 100 * time.Millisecond
 
 // Gather ends the window in progress and emits it. Errors are logged, not
 // returned: the shim prints returned errors without a level prefix.
@@ -83,73 +75,70 @@ func (t *TCPDrop) Gather(acc telegraf.Accumulator) error {
 	if t.run == nil {
 		return nil
 	}
-	now := time.Now()
-	w, err := t.run.probe.Window()
+	s, err := t.run.tracer.Snapshot()
 	if err != nil {
 		t.Log.Errorf("Reading window: %v", err)
 	}
-	if t.dims.Has(drop.DimFrame) {
-		if err := t.run.names.Prepare(w.Counts); err != nil {
-			t.Log.Warnf("Naming drop sites: %v", err)
-		}
+	if errors.Is(err, tracer.ErrWindow) {
+		// Nothing of this window is known, and zeros would be wrong; the
+		// listen counters restart, so no field spans two windows.
+		t.run.listen.read()
+		return nil
 	}
-	for _, s := range aggregate(w.Counts, t.dims, t.run.names) {
-		acc.AddFields("tcpdrop", s.fields(), s.tags, now)
-	}
-	if t.run.samples != nil {
-		t.gatherSamples(acc, now)
-	}
-	cur := t.readCounters()
-	fields := cur.since(t.run.last)
-	for k, v := range windowFields(w, t.run.samples != nil) {
-		fields[k] = v
-	}
-	acc.AddFields("tcpdrop_probe", fields, probeTags(t.run.probe.Info()), now)
-	t.run.last = cur
+	t.logNaming(s.Naming)
+	t.render(acc, s)
 	return nil
 }
 
-// gatherSamples emits the window's tcpdrop_stack and tcpdrop_event lines.
-func (t *TCPDrop) gatherSamples(acc telegraf.Accumulator, now time.Time) {
-	events := t.run.samples.take()
-	if len(events) == 0 {
-		return
+// render emits one snapshot: each measurement by its own function, all
+// with the time the window was cut.
+func (t *TCPDrop) render(acc telegraf.Accumulator, s tracer.Snapshot) {
+	names := t.run.tracer.Names()
+	for _, se := range aggregate(s.Counts, t.dims, names) {
+		acc.AddFields("tcpdrop", se.fields(), se.tags, s.End)
 	}
-	if err := t.run.names.PrepareEvents(events); err != nil {
-		t.Log.Warnf("Naming stacks: %v", err)
-	}
-	for _, s := range topStacks(events, t.TopStacks, t.run.names) {
-		acc.AddFields("tcpdrop_stack", s.fields(), s.tags(), now)
+	for _, st := range topStacks(s.Samples, t.TopStacks, names) {
+		acc.AddFields("tcpdrop_stack", st.fields(), st.tags(), s.End)
 	}
 	if t.EventMetrics {
-		for _, e := range events {
-			acc.AddFields("tcpdrop_event", eventFields(e, t.run.names), eventTags(e, t.run.names), e.Time)
+		for _, e := range s.Samples {
+			acc.AddFields("tcpdrop_event", eventFields(e, names), eventTags(e, names), e.Time)
 		}
 	}
+	fields := windowFields(s)
+	for k, v := range t.run.listen.read() {
+		fields[k] = v
+	}
+	acc.AddFields("tcpdrop_probe", fields, probeTags(t.run.tracer.Info()), s.End)
 }
 
-// readCounters snapshots every cumulative source of tcpdrop_probe; one that
-// cannot be read is left out of the window rather than reported as zero.
-func (t *TCPDrop) readCounters() counters {
-	var c counters
-	if st, err := t.run.probe.ProgStats(); err != nil {
-		t.Log.Errorf("Reading probe counters: %v", err)
-	} else {
-		c.noWindow, c.recursionMisses = st.NoWindow, st.RecursionMisses
-		c.runTimeNs, c.runCount = uint64(st.Runtime.Nanoseconds()), st.RunCount
+// logNaming says when names come and go after start.
+func (t *TCPDrop) logNaming(err error) {
+	switch {
+	case err == nil && t.run.naming != nil:
+		t.Log.Info("Drop sites and stacks are named again")
+	case err != nil && t.run.naming == nil:
+		t.Log.Warnf("Drop sites and stacks are shown as kernel addresses: %v", err)
 	}
-	if t.run.samples != nil {
-		c.eventsShed = t.run.samples.shedTotal()
+	t.run.naming = err
+}
+
+// listenCounters turn ListenOverflows and ListenDrops of the plugin's
+// network namespace into their growth per window.
+type listenCounters struct{ overflows, drops tracer.Cumulative }
+
+// read takes the counters now and returns their growth since the last read
+// as fields; one not read at both ends is left out, not reported as zero.
+func (l *listenCounters) read() map[string]any {
+	ext, err := netstat.Read()
+	f := map[string]any{}
+	if n, known := l.overflows.Next(ext.ListenOverflows, err == nil); known {
+		f["listen_overflows"] = int64(n)
 	}
-	if ext, err := netstat.Read(); err != nil {
-		t.Log.Debugf("Reading /proc/net/netstat: %v", err)
-	} else {
-		c.listenOverflows, c.listenDrops, c.haveNetstat = ext.ListenOverflows, ext.ListenDrops, true
+	if n, known := l.drops.Next(ext.ListenDrops, err == nil); known {
+		f["listen_drops"] = int64(n)
 	}
-	if b, err := os.ReadFile("/proc/sys/kernel/bpf_stats_enabled"); err == nil {
-		c.haveRunStats = strings.TrimSpace(string(b)) == "1"
-	}
-	return c
+	return f
 }
 
 // Stop detaches the probe; it is safe to call on nil and more than once.
@@ -162,11 +151,8 @@ func (t *TCPDrop) Stop() {
 	if t.run == nil {
 		return
 	}
-	if err := t.run.probe.Close(); err != nil {
+	if err := t.run.tracer.Close(); err != nil {
 		t.Log.Errorf("Detaching probe: %v", err)
-	}
-	if t.run.reading != nil {
-		<-t.run.reading
 	}
 	t.run = nil
 }
