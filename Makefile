@@ -73,8 +73,40 @@ test-kernels:
 # The drop-storm benchmark (root, 2+ CPUs, bpftrace from deps): every tracer
 # configuration against none, about 6 minutes; writes docs/benchmarks.md.
 .PHONY: bench
-bench: build
+bench: build bench-listeners
 	CGO_ENABLED=0 $(GO) run ./bench -bin $(BIN) -out docs/benchmarks.md
+
+# What the listener scan costs per window with 1, 100 and 1,000 namespaces
+# (root; the figures are in the plugin's README).
+.PHONY: bench-listeners
+bench-listeners:
+	$(GO) test -count=1 -run '^$$' -bench BenchmarkScan -benchtime 20x ./internal/listeners
+
+# The soak (root, 2+ CPUs): the plugin through a 10-minute drop storm with a
+# slow reader on its stdout, sampled every minute, then 50 restarts by
+# SIGTERM and SIGKILL; writes docs/soak.md. soak-short is CI's version.
+.PHONY: soak soak-short
+soak: build
+	CGO_ENABLED=0 $(GO) run ./bench -bin $(BIN) -soak 10m -soak_every 1m -restarts 50 -out docs/soak.md
+soak-short: build
+	CGO_ENABLED=0 $(GO) run ./bench -bin $(BIN) -soak 1m -soak_every 15s -restarts 10 -out $(BIN)/soak-short.md
+
+# A short fuzzing run of every fuzz target (their seed corpora under
+# testdata/fuzz/ also run in make test). FUZZTIME each, about 2 minutes in
+# all; the minimizing of new inputs is bounded so it does not eat the run.
+FUZZTIME ?= 20s
+FUZZ_TARGETS := \
+	./internal/kallsyms:FuzzParseLine \
+	./internal/kallsyms:FuzzScan \
+	./internal/probe:FuzzDecode \
+	./cmd/telegraf-tcpdrop:FuzzParseConfig \
+	./cmd/tcpdrop:FuzzParseFlags
+.PHONY: fuzz
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $${t#*:} ($(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$${t#*:}$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=5s "$${t%%:*}"; \
+	done
 
 # Only what needs no privileges.
 unit-test:
@@ -82,6 +114,8 @@ unit-test:
 
 lint:
 	$(GO) vet ./...
+	GOOS=darwin $(GO) vet ./...
+	GOARCH=s390x $(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt needed: $$out"; exit 1; }
 
 # The main job: the plugin through the shim with its built-in config.

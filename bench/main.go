@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command bench measures what tracing TCP drops costs while the kernel drops
 // as fast as one CPU can: a generator pinned to CPU 0 floods a fresh network
 // namespace with bad-checksum SYNs on loopback, each one TCP_CSUM drop in
@@ -40,13 +42,24 @@ func main() {
 	flag.StringVar(&o.bin, "bin", "bin", "directory with telegraf-tcpdrop and tcpdrop")
 	flag.StringVar(&o.out, "out", "docs/benchmarks.md", "report to write (its Reading section is kept)")
 	only := flag.String("only", "", "comma-separated configuration keys to run (default all): "+strings.Join(configKeys(), ","))
+	var so soakOptions
+	flag.DurationVar(&so.storm, "soak", 0, "instead of the benchmark, soak the plugin: a storm this long with a slow reader, then -restarts restarts")
+	flag.DurationVar(&so.every, "soak_every", time.Minute, "how often the soak samples the plugin")
+	flag.IntVar(&so.restarts, "restarts", 50, "restarts of the plugin in the soak")
 	flag.Parse()
 	if *only != "" {
 		o.only = strings.Split(*only, ",")
 	}
+	so.bin, so.out = o.bin, o.out
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, o); err != nil {
+	var err error
+	if so.storm > 0 {
+		err = runSoak(ctx, so)
+	} else {
+		err = run(ctx, o)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -120,7 +133,8 @@ func run(ctx context.Context, o options) error {
 			results.add(c.key, round, s)
 		}
 	}
-	if err := writeReport(o.out, report{machine: m, when: time.Now(), storm: o.storm, rounds: o.rounds, configs: selected, results: results}); err != nil {
+	r := report{machine: m, when: time.Now(), storm: o.storm, rounds: o.rounds, configs: selected, results: results}
+	if err := writeReport(o.out, r.render); err != nil {
 		return err
 	}
 	fmt.Fprintln(os.Stderr, "bench: wrote", o.out)

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -7,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,61 +38,14 @@ func measure(pid int) (usage, error) {
 	if u.user, u.sys, err = cpuTimes(pid); err != nil {
 		return u, err
 	}
-	ids, err := progIDs(pid)
+	held, err := heldObjects(pid)
 	if err != nil {
 		return u, err
 	}
-	if u.bpfTime, u.bpfRuns, err = progStats(ids); err != nil {
+	if u.bpfTime, u.bpfRuns, err = progStats(held.progs); err != nil {
 		return u, err
 	}
 	return u, nil
-}
-
-// progIDs returns the IDs of the BPF programs pid holds, as program fds or
-// through link fds: each such fd's fdinfo has a prog_id line. Programs
-// other processes load, the tests of other packages for instance, are not
-// among them.
-func progIDs(pid int) ([]ebpf.ProgramID, error) {
-	dir := fmt.Sprintf("/proc/%d/fdinfo", pid)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("list fds: %w", err)
-	}
-	var ids []ebpf.ProgramID
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if errors.Is(err, os.ErrNotExist) {
-			continue // closed meanwhile
-		}
-		if err != nil {
-			return nil, fmt.Errorf("read fdinfo: %w", err)
-		}
-		id, ok, err := fdinfoProgID(b)
-		if err != nil {
-			return nil, fmt.Errorf("fdinfo %s of %d: %w", e.Name(), pid, err)
-		}
-		if ok && !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-	}
-	return ids, nil
-}
-
-// fdinfoProgID finds the prog_id line of one fdinfo file.
-func fdinfoProgID(fdinfo []byte) (ebpf.ProgramID, bool, error) {
-	sc := bufio.NewScanner(bytes.NewReader(fdinfo))
-	for sc.Scan() {
-		name, value, ok := strings.Cut(sc.Text(), ":")
-		if !ok || name != "prog_id" {
-			continue
-		}
-		id, err := strconv.ParseUint(strings.TrimSpace(value), 10, 32)
-		if err != nil {
-			return 0, false, fmt.Errorf("prog_id: %w", err)
-		}
-		return ebpf.ProgramID(id), true, nil
-	}
-	return 0, false, sc.Err()
 }
 
 // progStats sums run time and run count of the programs (statistics are on
@@ -189,29 +143,33 @@ func parseSchedstat(b []byte) (time.Duration, error) {
 
 // peakRSS returns VmHWM of pid: the most resident memory it ever had.
 func peakRSS(pid int) (int64, error) {
+	return statusBytes(pid, "VmHWM")
+}
+
+// statusBytes reads one "Name: N kB" line of /proc/<pid>/status, in bytes.
+func statusBytes(pid int, name string) (int64, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return 0, fmt.Errorf("read status: %w", err)
 	}
-	return parseHWM(b)
+	return parseStatusKB(b, name)
 }
 
-// parseHWM reads the "VmHWM: N kB" line of /proc/<pid>/status, in bytes.
-func parseHWM(status []byte) (int64, error) {
+func parseStatusKB(status []byte, name string) (int64, error) {
 	sc := bufio.NewScanner(bytes.NewReader(status))
 	for sc.Scan() {
-		v, ok := strings.CutPrefix(sc.Text(), "VmHWM:")
+		v, ok := strings.CutPrefix(sc.Text(), name+":")
 		if !ok {
 			continue
 		}
 		kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("VmHWM: %w", err)
+			return 0, fmt.Errorf("%s: %w", name, err)
 		}
 		return kb << 10, nil
 	}
 	if err := sc.Err(); err != nil {
 		return 0, err
 	}
-	return 0, errors.New("status: no VmHWM")
+	return 0, fmt.Errorf("status: no %s", name)
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -6,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cilium/ebpf"
 	"github.com/stretchr/testify/require"
 )
 
@@ -30,31 +31,33 @@ func TestParseSchedstat(t *testing.T) {
 	require.Error(t, err)
 }
 
-func TestParseHWM(t *testing.T) {
+func TestParseStatusKB(t *testing.T) {
 	status := "Name:\ttelegraf-tcpdro\nVmPeak:\t 1300000 kB\nVmHWM:\t   45678 kB\nVmRSS:\t   40000 kB\n"
-	hwm, err := parseHWM([]byte(status))
+	hwm, err := parseStatusKB([]byte(status), "VmHWM")
 	require.NoError(t, err)
 	require.EqualValues(t, 45678*1024, hwm)
+	rss, err := parseStatusKB([]byte(status), "VmRSS")
+	require.NoError(t, err)
+	require.EqualValues(t, 40000*1024, rss)
 
-	_, err = parseHWM([]byte("Name:\tx\n"))
+	_, err = parseStatusKB([]byte("Name:\tx\n"), "VmHWM")
 	require.ErrorContains(t, err, "no VmHWM")
 }
 
-func TestFdinfoProgID(t *testing.T) {
+func TestFdinfoNumbers(t *testing.T) {
 	for name, tc := range map[string]struct {
 		fdinfo string
-		id     ebpf.ProgramID
-		ok     bool
+		want   map[string]uint64
 	}{
-		"program": {"pos:\t0\nflags:\t02000002\nprog_type:\t26\nprog_id:\t345\nrun_time_ns:\t0\n", 345, true},
-		"link":    {"pos:\t0\nlink_type:\traw_tracepoint\nlink_id:\t235\nprog_tag:\tabc\nprog_id:\t346\n", 346, true},
-		"map":     {"pos:\t0\nmap_type:\t1\nmap_id:\t12\n", 0, false},
+		"program": {"pos:\t0\nflags:\t02000002\nprog_type:\t26\nprog_id:\t345\nrun_time_ns:\t0\n", map[string]uint64{"prog_id": 345}},
+		"link":    {"pos:\t0\nlink_type:\traw_tracepoint\nlink_id:\t235\nprog_tag:\tabc\nprog_id:\t346\n", map[string]uint64{"link_id": 235, "prog_id": 346}},
+		"map":     {"pos:\t0\nmap_type:\t1\nmemlock:\t4096\nmap_id:\t12\n", map[string]uint64{"map_id": 12, "memlock": 4096}},
+		"file":    {"pos:\t0\nflags:\t0100000\nmnt_id:\t24\n", map[string]uint64{}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			id, ok, err := fdinfoProgID([]byte(tc.fdinfo))
+			got, err := fdinfoNumbers([]byte(tc.fdinfo))
 			require.NoError(t, err)
-			require.Equal(t, tc.ok, ok)
-			require.Equal(t, tc.id, id)
+			require.Equal(t, tc.want, got)
 		})
 	}
 }

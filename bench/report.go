@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -17,8 +19,8 @@ const readingHeading = "## Reading"
 
 const defaultReading = readingHeading + `
 
-(Hand-written: what the numbers above say. ` + "`make bench`" + ` keeps this
-section when it writes the report again.)
+(Hand-written: what the numbers above say. A new run keeps this section
+when it writes the report again.)
 `
 
 type report struct {
@@ -30,9 +32,9 @@ type report struct {
 	results *results
 }
 
-// writeReport writes the report to path, keeping the Reading section of
-// the file it replaces.
-func writeReport(path string, r report) error {
+// writeReport writes what render writes to path, keeping the Reading
+// section of the file it replaces.
+func writeReport(path string, render func(io.Writer)) error {
 	reading := defaultReading
 	old, err := os.ReadFile(path)
 	switch {
@@ -44,7 +46,7 @@ func writeReport(path string, r report) error {
 		return fmt.Errorf("read old report: %w", err)
 	}
 	var b bytes.Buffer
-	r.render(&b)
+	render(&b)
 	b.WriteString("\n" + reading)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("report dir: %w", err)

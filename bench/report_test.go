@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -100,7 +102,7 @@ func TestWriteReportKeepsReading(t *testing.T) {
 		configs: configs,
 		results: testResults(),
 	}
-	require.NoError(t, writeReport(path, rep))
+	require.NoError(t, writeReport(path, rep.render))
 	first, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.Contains(t, string(first), "| no tracer | 1001k (1000k–1002k) | 1.00 (1.00–1.00) | 90% (90%–90%) | 1.00 (1.00–1.00) | – |")
@@ -113,7 +115,7 @@ func TestWriteReportKeepsReading(t *testing.T) {
 	edited := strings.Replace(string(first), defaultReading, readingHeading+"\n\nThe plugin is cheap.\n", 1)
 	edited = strings.Replace(edited, "Test OS", "Old OS", 1)
 	require.NoError(t, os.WriteFile(path, []byte(edited), 0o644))
-	require.NoError(t, writeReport(path, rep))
+	require.NoError(t, writeReport(path, rep.render))
 	second, err := os.ReadFile(path)
 	require.NoError(t, err)
 	require.True(t, strings.HasSuffix(string(second), "\n"+readingHeading+"\n\nThe plugin is cheap.\n"))

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -103,15 +105,8 @@ func runOnce(ctx context.Context, e env, c config, d time.Duration) (sample, err
 		return s, err
 	}
 	defer ns.Close()
-	// The namespace thread sends the storm, so the drops, and the probes
-	// that run in them, happen on stormCPU.
-	err = ns.Do(func() error {
-		var set unix.CPUSet
-		set.Set(stormCPU)
-		return unix.SchedSetaffinity(0, &set)
-	})
-	if err != nil {
-		return s, fmt.Errorf("pin storm thread: %w", err)
+	if err := pinStorm(ns); err != nil {
+		return s, err
 	}
 
 	var t *tracer
@@ -197,6 +192,20 @@ func runOnce(ctx context.Context, e env, c config, d time.Duration) (sample, err
 	return s, nil
 }
 
+// pinStorm moves the namespace thread, which sends the storm, to stormCPU,
+// so that the drops, and the probes that run in them, happen there.
+func pinStorm(ns *netnstest.NS) error {
+	err := ns.Do(func() error {
+		var set unix.CPUSet
+		set.Set(stormCPU)
+		return unix.SchedSetaffinity(0, &set)
+	})
+	if err != nil {
+		return fmt.Errorf("pin storm thread: %w", err)
+	}
+	return nil
+}
+
 // measureCost runs the short storm with BPF run-time statistics on and
 // puts the tracer's program time and runs over it into s.usage. It returns
 // when the storm ended.
@@ -261,12 +270,12 @@ func waitAttached(ctx context.Context, ns *netnstest.NS, t *tracer) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		ids, err := progIDs(t.pid())
+		held, err := heldObjects(t.pid())
 		if err != nil {
 			return err
 		}
-		if len(ids) > 0 {
-			_, runs, err := progStats(ids)
+		if len(held.progs) > 0 {
+			_, runs, err := progStats(held.progs)
 			if err != nil {
 				return err
 			}

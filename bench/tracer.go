@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -80,6 +82,22 @@ func (t *tracer) stop(viaStdin bool) error {
 		t.kill()
 		return fmt.Errorf("stop tracer: %w", err)
 	}
+	return t.await()
+}
+
+// terminate sends SIGTERM, as a service manager stops a process, and
+// waits for the tracer to exit by itself.
+func (t *tracer) terminate() error {
+	if err := t.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		t.kill()
+		return fmt.Errorf("terminate tracer: %w", err)
+	}
+	return t.await()
+}
+
+// await waits for the tracer that was asked to exit, killing it if it
+// takes longer than stopTimeout; an exit by SIGINT counts as clean.
+func (t *tracer) await() error {
 	select {
 	case <-t.exited:
 	case <-time.After(stopTimeout):

@@ -1,3 +1,5 @@
+//go:build linux
+
 package e2e
 
 import (
@@ -79,12 +81,19 @@ func TestDashboardQueriesReturnData(t *testing.T) {
 	ns := netnstest.New(t)
 	connectClosed(t, ns, "tcp4", 200)
 	connectClosed(t, ns, "tcp6", 200)
+	// tcpdrop_listen: a listener whose accept queue overflows.
+	port, err := ns.ListenBacklog("tcp4", 1)
+	require.NoError(t, err)
+	_, err = ns.Overflow("tcp4", port, 8)
+	require.NoError(t, err)
 	// tcpdrop_stack comes from sampled drops, the last to arrive.
-	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		n, err := s.db.scalar(`SELECT count("samples") FROM "tcpdrop_stack"`)
-		require.NoError(c, err)
-		require.Positive(c, n)
-	}, waitLimit, 100*time.Millisecond, "tcpdrop_stack in InfluxDB")
+	for _, q := range []string{`SELECT count("samples") FROM "tcpdrop_stack"`, `SELECT count("drops") FROM "tcpdrop_listen"`} {
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			n, err := s.db.scalar(q)
+			require.NoError(c, err)
+			require.Positive(c, n)
+		}, waitLimit, 100*time.Millisecond, "%s in InfluxDB", q)
+	}
 
 	host, err := os.Hostname()
 	require.NoError(t, err)

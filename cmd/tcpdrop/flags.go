@@ -24,6 +24,8 @@ type options struct {
 	json     bool
 	rate     uint32
 	mode     probe.Mode
+	listen   bool
+	interval time.Duration
 }
 
 func parseFlags(args []string, out io.Writer) (options, error) {
@@ -51,6 +53,8 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	fs.BoolVar(&o.noStack, "no-stack", false, "do not take or print kernel stacks")
 	fs.BoolVar(&o.json, "json", false, "print one JSON object per drop, for scripts")
 	rate := fs.Uint("rate", 100, "print at most this many drops per second per CPU; the rest are counted as suppressed")
+	fs.BoolVar(&o.listen, "listen", false, "also print, every -interval, each listening socket whose drop counter grew (full accept queue), in every network namespace")
+	fs.DurationVar(&o.interval, "interval", time.Second, "how often -listen looks at the listeners")
 	mode := fs.String("probe", string(probe.ModeAuto), "attach mode: auto, tp_btf_rx_sk, tp_btf or tracepoint")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -74,6 +78,9 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	}
 	if *rate == 0 || *rate > 1000000 {
 		return o, errors.New("-rate must be between 1 and 1000000")
+	}
+	if o.interval <= 0 {
+		return o, errors.New("-interval must be positive")
 	}
 	if o.count < 0 || o.duration < 0 {
 		return o, errors.New("-count and -duration must not be negative")

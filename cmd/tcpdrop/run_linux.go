@@ -38,7 +38,20 @@ func run(o options, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 	for _, blind := range tr.Info().BlindSpots() {
 		fmt.Fprintf(stderr, "tcpdrop: %s\n", blind)
 	}
+	// The listeners' baseline comes before the line that says it traces:
+	// what happens after it is shown.
+	var listen *listenWatch // nil without -listen
+	var missing string
+	if o.listen {
+		if listen, missing, err = startListenWatch(o.interval); err != nil {
+			return err
+		}
+		defer listen.close()
+	}
 	fmt.Fprintf(stderr, "Tracing TCP drops via %s. Hit Ctrl-C to end.\n", tr.Info().Mode)
+	if missing != "" {
+		fmt.Fprintf(stderr, "tcpdrop: -listen: %s\n", missing)
+	}
 	if err := tr.Naming(); err != nil {
 		fmt.Fprintf(stderr, "tcpdrop: stacks are shown as kernel addresses: %v\n", err)
 	}
@@ -76,6 +89,9 @@ func run(o options, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 		total.add(s)
 		full, err := out.print(s.Samples)
 		if err != nil {
+			return err
+		}
+		if err := out.printListeners(listen, time.Now()); err != nil {
 			return err
 		}
 		if end || full {

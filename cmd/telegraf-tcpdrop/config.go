@@ -16,15 +16,20 @@ import (
 // sample.conf when path is empty. Unlike the shim's loader it rejects keys
 // it does not know: a typo must not silently fall back to a default.
 func loadConfig(path string) (*tcpdrop.TCPDrop, error) {
-	plugin := tcpdrop.New()
-	text, name := plugin.SampleConfig(), "built-in configuration"
-	if path != "" {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("read config: %w", err)
-		}
-		text, name = os.Expand(string(b), envForTOML), path
+	if path == "" {
+		return parseConfig("built-in configuration", tcpdrop.New().SampleConfig())
 	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	return parseConfig(path, os.Expand(string(b), envForTOML))
+}
+
+// parseConfig decodes the text of a configuration file, called name in
+// errors, over the plugin's defaults.
+func parseConfig(name, text string) (*tcpdrop.TCPDrop, error) {
+	plugin := tcpdrop.New()
 	var conf struct {
 		Inputs map[string][]toml.Primitive `toml:"inputs"`
 	}

@@ -6,6 +6,8 @@ package main
 import (
 	"flag"
 	"fmt"
+	"net/http"
+	_ "net/http/pprof" // for -pprof_addr
 	"os"
 	"time"
 
@@ -20,6 +22,7 @@ func main() {
 	pollInterval := flag.Duration("poll_interval", 10*time.Second, "length of a window: how often to emit one")
 	pollDisabled := flag.Bool("poll_interval_disabled", false, "emit a window only when a line arrives on stdin (execd signal = \"STDIN\")")
 	debug := flag.Bool("debug", false, "also print debug lines when run by hand (execd's own log level filters them anyway)")
+	pprofAddr := flag.String("pprof_addr", "", "serve Go's profiles (/debug/pprof/) at this address, as telegraf --pprof-addr does; the soak test reads goroutines there")
 	flag.Parse()
 
 	level := telegraf.Info
@@ -27,6 +30,9 @@ func main() {
 		level = telegraf.Debug
 	}
 	log := shimlog.New(os.Stderr, level)
+	if *pprofAddr != "" {
+		go func() { log.Errorf("pprof: %v", http.ListenAndServe(*pprofAddr, nil)) }()
+	}
 	if err := run(log, *configFile, *pollInterval, *pollDisabled); err != nil {
 		log.Error(err)
 		os.Exit(1)

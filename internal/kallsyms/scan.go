@@ -84,6 +84,10 @@ func parseLine(line string) (addr uint64, typ byte, name, module string, err err
 		return 0, 0, "", "", fmt.Errorf("malformed address: %w", err)
 	}
 	name, module, _ = strings.Cut(rest[2:], "\t")
+	if name == "" {
+		// An unnamed symbol would pass for an unresolved address.
+		return 0, 0, "", "", fmt.Errorf("symbol without a name %q", line)
+	}
 	module = strings.TrimSuffix(strings.TrimPrefix(module, "["), "]")
 	return addr, rest[0], name, module, nil
 }

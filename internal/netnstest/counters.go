@@ -1,10 +1,16 @@
+//go:build linux
+
 package netnstest
 
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/prometheus/procfs"
+	"golang.org/x/sys/unix"
 )
 
 // Counters maps "Section:Name" (for example "Tcp:InSegs", "TcpExt:TCPTimeouts")
@@ -18,44 +24,52 @@ func (c Counters) Delta(before Counters, key string) int64 { return c[key] - bef
 // TCP counters there are shared by IPv4 and IPv6.
 func (n *NS) Counters() (Counters, error) {
 	c := Counters{}
-	err := n.Do(func() error {
-		// thread-self: /proc/self/net would show the main thread's netns.
-		for _, f := range []string{"/proc/thread-self/net/snmp", "/proc/thread-self/net/netstat"} {
-			if err := readSNMP(f, c); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := n.Do(func() error { return readCounters(c) }); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-// readSNMP parses the "Section: names..." / "Section: values..." line pairs
-// used by /proc/net/snmp and /proc/net/netstat.
-func readSNMP(path string, into Counters) error {
-	b, err := os.ReadFile(path)
+// readCounters reads the counters of the calling thread's namespace, so it
+// must run on the namespace thread: /proc/TID/net shows the namespace of
+// task TID, while /proc/self/net shows the main thread's.
+func readCounters(into Counters) error {
+	fs, err := procfs.NewFS("/proc")
 	if err != nil {
-		return fmt.Errorf("read %s: %w", path, err)
+		return err
 	}
-	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	for i := 0; i+1 < len(lines); i += 2 {
-		names, values := strings.Fields(lines[i]), strings.Fields(lines[i+1])
-		if len(names) != len(values) || len(names) == 0 || names[0] != values[0] {
-			return fmt.Errorf("parse %s: mismatched lines %d and %d", path, i+1, i+2)
-		}
-		section := strings.TrimSuffix(names[0], ":")
-		for j := 1; j < len(names); j++ {
-			v, err := strconv.ParseInt(values[j], 10, 64)
-			if err != nil {
-				return fmt.Errorf("parse %s %s: %w", path, names[j], err)
-			}
-			into[section+":"+names[j]] = v
-		}
+	p, err := fs.Proc(unix.Gettid())
+	if err != nil {
+		return err
 	}
+	snmp, err := p.Snmp()
+	if err != nil {
+		return fmt.Errorf("read snmp: %w", err)
+	}
+	netstat, err := p.Netstat()
+	if err != nil {
+		return fmt.Errorf("read netstat: %w", err)
+	}
+	addSections(into, reflect.ValueOf(snmp))
+	addSections(into, reflect.ValueOf(netstat))
 	return nil
+}
+
+// addSections adds the counters procfs parsed, one struct per section
+// named as in the file (Tcp, TcpExt, ...), under "Section:Name".
+func addSections(into Counters, v reflect.Value) {
+	for i := 0; i < v.NumField(); i++ {
+		section := v.Field(i)
+		if section.Kind() != reflect.Struct {
+			continue
+		}
+		name := v.Type().Field(i).Name
+		for j := 0; j < section.NumField(); j++ {
+			if f, ok := section.Field(j).Interface().(*float64); ok && f != nil {
+				into[name+":"+section.Type().Field(j).Name] = int64(*f)
+			}
+		}
+	}
 }
 
 // loRxDropped returns lo's receive drop count, which includes packets the

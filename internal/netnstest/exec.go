@@ -1,3 +1,5 @@
+//go:build linux
+
 package netnstest
 
 import (
@@ -24,7 +26,7 @@ func (n *NS) Exec(ctx context.Context, name string, args ...string) ([]byte, err
 		ctx, cancel = context.WithTimeout(ctx, execTimeout)
 		defer cancel()
 	}
-	argv := append([]string{"--net=" + n.nsPath(), "--", name}, args...)
+	argv := append([]string{"--net=" + n.Path(), "--", name}, args...)
 	out, err := exec.CommandContext(ctx, "nsenter", argv...).CombinedOutput()
 	if err != nil {
 		return out, fmt.Errorf("exec %s in netns: %w", name, err)

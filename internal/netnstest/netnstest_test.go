@@ -1,3 +1,5 @@
+//go:build linux
+
 package netnstest
 
 import (
@@ -430,7 +432,7 @@ func nftDropped(t *testing.T, ns *NS, family string) uint64 {
 // OutSegs counts only the first transmission, RetransSegs the rest.
 func synsSent() (int64, error) {
 	c := Counters{}
-	if err := readSNMP("/proc/thread-self/net/snmp", c); err != nil {
+	if err := readCounters(c); err != nil {
 		return 0, err
 	}
 	return c["Tcp:OutSegs"] + c["Tcp:RetransSegs"], nil

@@ -1,3 +1,5 @@
+//go:build linux
+
 package netnstest
 
 import (
@@ -187,9 +189,9 @@ func (n *NS) Do(fn func() error) error {
 // Inode is the namespace's inode number, equal to the kernel's net->ns.inum.
 func (n *NS) Inode() uint64 { return n.inode }
 
-// nsPath names the namespace for tools that enter it, valid while the
-// namespace thread lives.
-func (n *NS) nsPath() string {
+// Path names the namespace for tools that enter it (nsenter --net), valid
+// while the namespace thread lives.
+func (n *NS) Path() string {
 	return fmt.Sprintf("/proc/%d/task/%d/ns/net", n.pid, n.tid)
 }
 

@@ -102,8 +102,8 @@ var Scenarios = []Scenario{
 	{
 		Name:    "established ack of unsent data",
 		Prepare: onEstablished("tcp4", (*Conn).UnsentAck),
-		Drops: []Drop{{Reason: "TCP_ACK_UNSENT_DATA", State: "ESTABLISHED", Flags: "ACK", Frame: "tcp_v4_do_rcv",
-			Family: "ipv4", Count: scenarioSegments, ViaTCPDrop: true}},
+		Drops: []Drop{{Reason: "TCP_ACK_UNSENT_DATA", State: "ESTABLISHED", Flags: "ACK", Frame: "tcp_rcv_established",
+			InlinedInto: "tcp_v4_do_rcv", Family: "ipv4", Count: scenarioSegments, ViaTCPDrop: true}},
 	},
 	{
 		Name:    "time wait rst out of window",

@@ -1,3 +1,5 @@
+//go:build linux
+
 package netnstest
 
 import "testing"
@@ -47,6 +49,10 @@ type Drop struct {
 	// Kernels from ConsumedSince on (where set) consume the packet: it is
 	// no drop there. Older ones drop it through tcp_drop().
 	ConsumedSince Version
+	// InlinedInto is the frame a kernel build that inlines Frame into its
+	// caller reports instead (Debian's amd64 6.1 inlines
+	// tcp_rcv_established into tcp_v4_do_rcv, its arm64 build does not).
+	InlinedInto string
 	// RouteDropped: TCP had dropped the packet's route (tcp_data_queue
 	// does) before freeing it, so without the socket nothing in the packet
 	// names its network namespace.

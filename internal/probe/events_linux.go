@@ -80,10 +80,22 @@ func newClock() clock {
 
 func (c clock) time(ns uint64) time.Time { return time.Unix(0, int64(ns)+c.offset) }
 
+// decode reads one ring record. A record is exactly one struct drop_event
+// as the probe writes it; anything else is rejected, not read as one.
 func decode(raw []byte, c clock) (drop.Event, error) {
 	var e bpf.TcpdropDropEvent
+	if len(raw) != eventSize {
+		return drop.Event{}, fmt.Errorf("decode event: %d bytes, want %d", len(raw), eventSize)
+	}
 	if err := binary.Read(bytes.NewReader(raw), binary.NativeEndian, &e); err != nil {
 		return drop.Event{}, fmt.Errorf("decode event: %w", err)
+	}
+	if e.Family != 4 && e.Family != 6 {
+		return drop.Event{}, fmt.Errorf("decode event: address family %d", e.Family)
+	}
+	// Negative is bpf_get_stack's error: no stack, which is valid.
+	if int(e.StackBytes) > len(e.Stack)*8 {
+		return drop.Event{}, fmt.Errorf("decode event: %d stack bytes", e.StackBytes)
 	}
 	ev := drop.Event{
 		Time:     c.time(e.TimeNs),
@@ -102,7 +114,7 @@ func decode(raw []byte, c clock) (drop.Event, error) {
 		Family:   e.Family,
 	}
 	if n := int(e.StackBytes) / 8; n > 0 {
-		ev.Stack = append([]uint64(nil), e.Stack[:min(n, len(e.Stack))]...)
+		ev.Stack = append([]uint64(nil), e.Stack[:n]...)
 	}
 	return ev, nil
 }

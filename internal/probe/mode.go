@@ -66,6 +66,16 @@ const (
 	TCPDropMissed TCPDrop = "missed"
 )
 
+// Info is what the probe in use can see on this kernel.
+type Info struct {
+	Mode      Mode
+	StateFrom StateFrom
+	TCPDrop   TCPDrop
+	// Skipped says why the modes tried before Mode failed, and why the
+	// receive hooks did not attach if they were wanted but did not.
+	Skipped []error
+}
+
 // BlindSpots says what the probe in use cannot see on this kernel, one
 // sentence each, for a warning at start.
 func (i Info) BlindSpots() []string {

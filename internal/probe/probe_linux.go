@@ -52,16 +52,6 @@ type Options struct {
 // (REASON_SLOTS in bpf/tcpdrop.h).
 const ReasonSlots = 1024
 
-// Info is what the probe in use can see on this kernel.
-type Info struct {
-	Mode      Mode
-	StateFrom StateFrom
-	TCPDrop   TCPDrop
-	// Skipped says why the modes tried before Mode failed, and why the
-	// receive hooks did not attach if they were wanted but did not.
-	Skipped []error
-}
-
 // Probe is the loaded, attached probe. Its owner calls Close.
 type Probe struct {
 	info    Info

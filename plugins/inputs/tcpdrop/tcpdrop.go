@@ -39,6 +39,8 @@ type TCPDrop struct {
 	TopStacks       int             `toml:"top_stacks"`
 	EventMetrics    bool            `toml:"event_metrics"`
 	ReceiveHooks    bool            `toml:"receive_hooks"`
+	Listeners       bool            `toml:"listeners"`
+	ListenersMaxNS  int             `toml:"listeners_max_namespaces"`
 	Log             telegraf.Logger `toml:"-"`
 
 	dims drop.Dims
@@ -78,6 +80,9 @@ func (t *TCPDrop) Init() error {
 	if t.TopStacks < 0 || t.TopStacks > maxTopStacks {
 		return fmt.Errorf("top_stacks must be between 0 and %d", maxTopStacks)
 	}
+	if t.ListenersMaxNS < 0 || t.ListenersMaxNS > maxListenNamespacesLimit {
+		return fmt.Errorf("listeners_max_namespaces must be between 0 (all) and %d", maxListenNamespacesLimit)
+	}
 	for _, list := range []struct {
 		name    string
 		reasons []string
@@ -102,6 +107,8 @@ func New() *TCPDrop {
 		EventsPerSecond: 100,
 		TopStacks:       10,
 		ReceiveHooks:    true,
+		Listeners:       true,
+		ListenersMaxNS:  1000,
 	}
 }
 

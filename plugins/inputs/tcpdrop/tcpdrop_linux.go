@@ -6,7 +6,6 @@ import (
 
 	"github.com/influxdata/telegraf"
 
-	"github.com/tcpdrop/tcpdrop/internal/netstat"
 	"github.com/tcpdrop/tcpdrop/internal/probe"
 	"github.com/tcpdrop/tcpdrop/internal/reasons"
 	"github.com/tcpdrop/tcpdrop/internal/tracer"
@@ -15,8 +14,8 @@ import (
 // running is what Start acquires and Stop releases.
 type running struct {
 	tracer *tracer.Tracer
-	listen listenCounters
-	naming error // the last snapshot's naming problem, to log changes only
+	listen *listenWatch // nil with listeners = false
+	naming error        // the last snapshot's naming problem, to log changes only
 }
 
 // Start loads and attaches the probe; the first window begins here.
@@ -39,9 +38,14 @@ func (t *TCPDrop) Start(telegraf.Accumulator) error {
 		}
 		return err
 	}
-	t.logStart(tr)
 	t.run = &running{tracer: tr, naming: tr.Naming()}
-	t.run.listen.read()
+	if t.Listeners {
+		// Before logStart's last line: what comes after it is counted.
+		if t.run.listen, err = startListenWatch(t.Log, t.ListenersMaxNS); err != nil {
+			t.Log.Errorf("Listener scan off (tcpdrop_listen, tcpdrop_netns): %v", err)
+		}
+	}
+	t.logStart(tr)
 	return nil
 }
 
@@ -81,8 +85,8 @@ func (t *TCPDrop) Gather(acc telegraf.Accumulator) error {
 	}
 	if errors.Is(err, tracer.ErrWindow) {
 		// Nothing of this window is known, and zeros would be wrong; the
-		// listen counters restart, so no field spans two windows.
-		t.run.listen.read()
+		// listener scan restarts, so no line spans two windows.
+		t.run.listen.skip()
 		return nil
 	}
 	t.logNaming(s.Naming)
@@ -105,11 +109,8 @@ func (t *TCPDrop) render(acc telegraf.Accumulator, s tracer.Snapshot) {
 			acc.AddFields("tcpdrop_event", eventFields(e, names), eventTags(e, names), e.Time)
 		}
 	}
-	fields := windowFields(s)
-	for k, v := range t.run.listen.read() {
-		fields[k] = v
-	}
-	acc.AddFields("tcpdrop_probe", fields, probeTags(t.run.tracer.Info()), s.End)
+	acc.AddFields("tcpdrop_probe", windowFields(s), probeTags(t.run.tracer.Info()), s.End)
+	t.run.listen.gather(acc, s.End)
 }
 
 // logNaming says when names come and go after start.
@@ -121,24 +122,6 @@ func (t *TCPDrop) logNaming(err error) {
 		t.Log.Warnf("Drop sites and stacks are shown as kernel addresses: %v", err)
 	}
 	t.run.naming = err
-}
-
-// listenCounters turn ListenOverflows and ListenDrops of the plugin's
-// network namespace into their growth per window.
-type listenCounters struct{ overflows, drops tracer.Cumulative }
-
-// read takes the counters now and returns their growth since the last read
-// as fields; one not read at both ends is left out, not reported as zero.
-func (l *listenCounters) read() map[string]any {
-	ext, err := netstat.Read()
-	f := map[string]any{}
-	if n, known := l.overflows.Next(ext.ListenOverflows, err == nil); known {
-		f["listen_overflows"] = int64(n)
-	}
-	if n, known := l.drops.Next(ext.ListenDrops, err == nil); known {
-		f["listen_drops"] = int64(n)
-	}
-	return f
 }
 
 // Stop detaches the probe; it is safe to call on nil and more than once.
@@ -153,6 +136,9 @@ func (t *TCPDrop) Stop() {
 	}
 	if err := t.run.tracer.Close(); err != nil {
 		t.Log.Errorf("Detaching probe: %v", err)
+	}
+	if err := t.run.listen.close(); err != nil {
+		t.Log.Errorf("Closing the listener scan: %v", err)
 	}
 	t.run = nil
 }

@@ -24,12 +24,14 @@ func TestInitRejects(t *testing.T) {
 		change func(*TCPDrop)
 		want   string
 	}{
-		"unknown dimension":  {func(p *TCPDrop) { p.GroupBy = []string{"reason", "pid"} }, `unknown group_by dimension "pid"`},
-		"repeated dimension": {func(p *TCPDrop) { p.GroupBy = []string{"frame", "frame"} }, `"frame" given twice`},
-		"unknown probe":      {func(p *TCPDrop) { p.Probe = "kprobe" }, `unknown probe "kprobe"`},
-		"zero max_keys":      {func(p *TCPDrop) { p.MaxKeys = 0 }, "max_keys must be at least 1"},
-		"huge max_keys":      {func(p *TCPDrop) { p.MaxKeys = 1 << 30 }, "max_keys 1073741824 would take"},
-		"empty reason":       {func(p *TCPDrop) { p.IncludeReasons = []string{""} }, "include_reasons: empty reason name"},
+		"unknown dimension":                 {func(p *TCPDrop) { p.GroupBy = []string{"reason", "pid"} }, `unknown group_by dimension "pid"`},
+		"repeated dimension":                {func(p *TCPDrop) { p.GroupBy = []string{"frame", "frame"} }, `"frame" given twice`},
+		"unknown probe":                     {func(p *TCPDrop) { p.Probe = "kprobe" }, `unknown probe "kprobe"`},
+		"zero max_keys":                     {func(p *TCPDrop) { p.MaxKeys = 0 }, "max_keys must be at least 1"},
+		"huge max_keys":                     {func(p *TCPDrop) { p.MaxKeys = 1 << 30 }, "max_keys 1073741824 would take"},
+		"negative listeners_max_namespaces": {func(p *TCPDrop) { p.ListenersMaxNS = -1 }, "listeners_max_namespaces must be between 0 (all) and"},
+		"huge listeners_max_namespaces":     {func(p *TCPDrop) { p.ListenersMaxNS = 1 << 30 }, "listeners_max_namespaces must be between 0 (all) and"},
+		"empty reason":                      {func(p *TCPDrop) { p.IncludeReasons = []string{""} }, "include_reasons: empty reason name"},
 		"repeated reason": {func(p *TCPDrop) { p.ExcludeReasons = []string{"QUEUE_PURGE", "QUEUE_PURGE"} },
 			`exclude_reasons: "QUEUE_PURGE" given twice`},
 	} {

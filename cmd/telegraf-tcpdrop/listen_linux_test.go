@@ -1,0 +1,74 @@
+package main
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
+	"github.com/stretchr/testify/require"
+
+	"github.com/tcpdrop/tcpdrop/internal/netnstest"
+)
+
+// As root with the default configuration, a listener that overflows in a
+// namespace made after the start has tcpdrop_listen lines tagged with the
+// namespace and port, whose drops sum to the namespace's ListenDrops
+// (counted whole: the namespace is new).
+func TestShimReportsOverflowingListener(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	s := startShim(t, nil, "-poll_interval", "2s")
+	s.waitStderr(t, "I! Counting TCP drops at skb:kfree_skb via ")
+
+	ns := netnstest.New(t)
+	port, err := ns.ListenBacklog("tcp4", 1)
+	require.NoError(t, err)
+	stop, err := ns.Overflow("tcp4", port, 8)
+	require.NoError(t, err)
+	// Let a retransmit or two be dropped too, then end them.
+	time.Sleep(1500 * time.Millisecond)
+	require.NoError(t, stop())
+	c, err := ns.Counters()
+	require.NoError(t, err)
+	want := c["TcpExt:ListenDrops"]
+	require.Positive(t, want)
+
+	netns := strconv.FormatUint(ns.Inode(), 10)
+	require.Eventually(t, func() bool {
+		return listenDrops(t, s.lines(false), netns, port) >= want
+	}, 20*time.Second, 100*time.Millisecond, "tcpdrop_listen drops of netns %s port %d", netns, port)
+	time.Sleep(2500 * time.Millisecond) // one more window: nothing may follow
+	require.Equal(t, want, listenDrops(t, s.lines(false), netns, port))
+}
+
+// listenDrops sums the drops of the tcpdrop_listen lines of netns and port.
+func listenDrops(t *testing.T, lines []string, netns string, port uint16) int64 {
+	t.Helper()
+	var sum int64
+	dec := lineprotocol.NewDecoderWithBytes([]byte(strings.Join(lines, "\n") + "\n"))
+	for dec.Next() {
+		name, err := dec.Measurement()
+		require.NoError(t, err)
+		tags := map[string]string{}
+		for {
+			k, v, err := dec.NextTag()
+			require.NoError(t, err)
+			if k == nil {
+				break
+			}
+			tags[string(k)] = string(v)
+		}
+		for {
+			k, v, err := dec.NextField()
+			require.NoError(t, err)
+			if k == nil {
+				break
+			}
+			if string(name) == "tcpdrop_listen" && tags["netns"] == netns && tags["port"] == strconv.Itoa(int(port)) && string(k) == "drops" {
+				sum += v.IntV()
+			}
+		}
+	}
+	return sum
+}

@@ -1,0 +1,81 @@
+package tcpdrop
+
+import (
+	"time"
+
+	"github.com/influxdata/telegraf"
+
+	"github.com/tcpdrop/tcpdrop/internal/listeners"
+)
+
+// listenWatch is the listener scan of a running plugin.
+type listenWatch struct {
+	scanner *listeners.Scanner
+	growth  listeners.Growth
+	log     telegraf.Logger
+	warned  bool
+}
+
+// startListenWatch takes the first scan, the baseline of the first
+// window: drops from before the start are not reported.
+func startListenWatch(log telegraf.Logger, maxNamespaces int) (*listenWatch, error) {
+	s, err := listeners.NewScanner(listeners.HostConfig(maxNamespaces))
+	if err != nil {
+		return nil, err
+	}
+	sc, err := s.Scan()
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	w := &listenWatch{scanner: s, log: log}
+	w.growth.Update(sc)
+	w.warn(sc.Access)
+	return w, nil
+}
+
+// gather scans and emits the window since the previous scan; it does
+// nothing on nil.
+func (w *listenWatch) gather(acc telegraf.Accumulator, now time.Time) {
+	if w == nil {
+		return
+	}
+	sc, err := w.scanner.Scan()
+	if err != nil {
+		w.log.Errorf("Scanning listeners: %v", err)
+		return
+	}
+	w.warn(sc.Access)
+	addListenWindow(acc, w.growth.Update(sc), w.scanner.Own(), now)
+}
+
+// skip scans without emitting: the next window starts here. It does
+// nothing on nil.
+func (w *listenWatch) skip() {
+	if w == nil {
+		return
+	}
+	sc, err := w.scanner.Scan()
+	if err != nil {
+		w.log.Errorf("Scanning listeners: %v", err)
+		return
+	}
+	w.warn(sc.Access)
+	w.growth.Update(sc)
+}
+
+// warn says once what the scan cannot see for want of privileges.
+func (w *listenWatch) warn(a listeners.Access) {
+	if missing := a.Missing(); missing != "" && !w.warned {
+		w.log.Warnf("Listener scan: %s; tcpdrop_listen and tcpdrop_netns cover the namespaces that can be seen", missing)
+		w.warned = true
+	}
+}
+
+// close releases the scanner; it is safe on nil.
+func (w *listenWatch) close() error {
+	if w == nil {
+		return nil
+	}
+	return w.scanner.Close()
+}
