@@ -183,13 +183,14 @@ func TestStormIsSampledAndCountedExactly(t *testing.T) {
 }
 
 // Per-drop lines name the socket's state, as the plugin's series do, for
-// drops on an established connection and on a TIME_WAIT socket.
+// drops on an established connection, a TIME_WAIT socket and a listener.
 func TestPrintsTheSocketState(t *testing.T) {
 	netnstest.RequirePrivileges(t)
 	sight := probeSight(t)
 	t.Logf("probe sees %+v", sight)
 	for _, sc := range netnstest.Scenarios {
-		if sc.Name != "established data out of window" && sc.Name != "time wait rst out of window" {
+		if sc.Name != "established data out of window" && sc.Name != "time wait rst out of window" &&
+			sc.Name != "listener syn fin" {
 			continue
 		}
 		t.Run(sc.Name, func(t *testing.T) {
