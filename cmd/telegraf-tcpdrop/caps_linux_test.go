@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -50,18 +49,7 @@ func TestShimCountsWithOnlyTheDocumentedCapabilities(t *testing.T) {
 		"-config", conf, "-poll_interval", "200ms")
 	s.waitStderr(t, "I! Counting TCP drops at skb:kfree_skb via ")
 
-	ns := netnstest.New(t)
-	netns := strconv.FormatUint(ns.Inode(), 10)
-	made := time.Now()
-	var after time.Time
-	require.Eventually(t, func() bool {
-		_, windows := netnsDrops(t, s.lines(false), netns, time.Time{})
-		i := slices.IndexFunc(windows, func(w time.Time) bool { return w.After(made) })
-		if i >= 0 {
-			after = windows[i]
-		}
-		return i >= 0
-	}, time.Minute, 50*time.Millisecond)
+	ns, netns, after := s.newNS(t)
 
 	port, err := ns.FreePort("tcp4")
 	require.NoError(t, err)

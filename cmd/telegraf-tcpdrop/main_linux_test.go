@@ -105,6 +105,28 @@ func (s *shimProcess) waitStderr(t *testing.T, substr string) {
 	}, time.Minute, 50*time.Millisecond, "stderr: %q", s.lines(true))
 }
 
+// newNS makes a namespace and returns it, its inode as the netns tag, and
+// the end of the first window that ended after it was made. Inode numbers
+// are reused at once: a namespace of a test running beside this one, gone
+// just before this one came, may have had this inode and left drops in the
+// window in progress, so a test counts from the windows after that one.
+func (s *shimProcess) newNS(t *testing.T) (*netnstest.NS, string, time.Time) {
+	t.Helper()
+	ns := netnstest.New(t)
+	netns := strconv.FormatUint(ns.Inode(), 10)
+	made := time.Now()
+	var after time.Time
+	require.Eventually(t, func() bool {
+		_, windows := netnsDrops(t, s.lines(false), netns, time.Time{})
+		i := slices.IndexFunc(windows, func(w time.Time) bool { return w.After(made) })
+		if i >= 0 {
+			after = windows[i]
+		}
+		return i >= 0
+	}, time.Minute, 50*time.Millisecond)
+	return ns, netns, after
+}
+
 // netnsDrops sums, from the line protocol printed so far, drops of netns
 // per tag set in the windows that ended after after, and returns the end
 // of every window (the tcpdrop_probe lines' times).
@@ -185,22 +207,7 @@ func TestShimPrintsExactWindowsAndExitsWhenStdinCloses(t *testing.T) {
 	s := startShim(t, nil, "-config", conf, "-poll_interval", "200ms")
 	s.waitStderr(t, "I! Counting TCP drops at skb:kfree_skb via ")
 
-	ns := netnstest.New(t)
-	netns := strconv.FormatUint(ns.Inode(), 10)
-	// Inode numbers are reused at once: a namespace of a test running
-	// beside this one, gone just before this one came, may have had this
-	// inode and left drops in the window in progress. Count from the
-	// first window that ended after this namespace was made.
-	made := time.Now()
-	var after time.Time
-	require.Eventually(t, func() bool {
-		_, windows := netnsDrops(t, s.lines(false), netns, time.Time{})
-		i := slices.IndexFunc(windows, func(w time.Time) bool { return w.After(made) })
-		if i >= 0 {
-			after = windows[i]
-		}
-		return i >= 0
-	}, time.Minute, 50*time.Millisecond)
+	ns, netns, after := s.newNS(t)
 	port, err := ns.FreePort("tcp4")
 	require.NoError(t, err)
 	const n = 1000
