@@ -100,6 +100,7 @@ FUZZTIME ?= 200000x
 FUZZ_TARGETS := \
 	./internal/kallsyms:FuzzParseLine \
 	./internal/kallsyms:FuzzScan \
+	./internal/owner:FuzzParseCgroupPath \
 	./internal/probe:FuzzDecode \
 	./cmd/telegraf-tcpdrop:FuzzParseConfig \
 	./cmd/tcpdrop:FuzzParseFlags
