@@ -113,7 +113,7 @@ func TestPrintsDropsWithReasonAndStack(t *testing.T) {
 			require.Equal(t, header, drops[0][:len(header)])
 			drops[0] = drops[0][len(header):]
 			line := regexp.MustCompile(`^\d\d:\d\d:\d\d \d+ +` + tc.ip + `  ` + tc.lo + `:\d+ +> ` + tc.lo + `:` +
-				strconv.Itoa(int(port)) + ` +NONE \(SYN\) ` + reason + `\n    ` + tc.site + `\+0x[0-9a-f]+\n(    \S.*\n?)+$`)
+				strconv.Itoa(int(port)) + ` +NONE \(SYN\) ` + reason + ` -\n    ` + tc.site + `\+0x[0-9a-f]+\n(    \S.*\n?)+$`)
 			for _, d := range drops {
 				require.Regexp(t, line, d)
 				require.NotContains(t, d, "bpf_")

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,28 +27,9 @@ const documentedCaps = "-all,+bpf,+perfmon,+syslog"
 // state and port, on every kernel of the matrix (before 5.18 these come
 // from sk_drops through the receive hooks, which need no more).
 func TestShimCountsWithOnlyTheDocumentedCapabilities(t *testing.T) {
-	netnstest.RequirePrivileges(t)
-	setpriv, err := exec.LookPath("setpriv")
-	require.NoError(t, err, "setpriv (util-linux)")
-	// Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK: a service
-	// gets it from LimitMEMLOCK=infinity, as the child gets it from here.
-	if !netnstest.KernelAtLeast(t, 5, 11) {
-		var old unix.Rlimit
-		require.NoError(t, unix.Getrlimit(unix.RLIMIT_MEMLOCK, &old))
-		inf := unix.Rlimit{Cur: unix.RLIM_INFINITY, Max: unix.RLIM_INFINITY}
-		require.NoError(t, unix.Setrlimit(unix.RLIMIT_MEMLOCK, &inf))
-		t.Cleanup(func() { _ = unix.Setrlimit(unix.RLIMIT_MEMLOCK, &old) })
-	}
-
-	dir := worldReadable(t)
-	conf := filepath.Join(dir, "tcpdrop.conf")
-	require.NoError(t, os.WriteFile(conf, []byte(`[[inputs.tcpdrop]]
+	s := startAsNobody(t, `[[inputs.tcpdrop]]
   group_by = ["state", "local_port", "netns"]
-`), 0o644))
-	s := startShim(t, []string{setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
-		"--inh-caps=" + documentedCaps, "--ambient-caps=" + documentedCaps, "--bounding-set=" + documentedCaps, "--"},
-		"-config", conf, "-poll_interval", "200ms")
-	s.waitStderr(t, "I! Counting TCP drops at skb:kfree_skb via ")
+`)
 
 	ns, netns, after := s.newNS(t)
 
@@ -79,6 +61,79 @@ func TestShimCountsWithOnlyTheDocumentedCapabilities(t *testing.T) {
 	for _, l := range s.lines(true) {
 		require.NotRegexp(t, `^E! `, l)
 	}
+}
+
+// A socket's cgroup needs no capability beyond the documented ones: the
+// cgroup tree is world-readable. The container of a drop without a socket
+// is found from the processes in its namespace, whose namespaces only
+// CAP_SYS_PTRACE shows for other users' processes: without it the plugin
+// says so once, and counts those drops without an owner.
+func TestShimOwnersWithOnlyTheDocumentedCapabilities(t *testing.T) {
+	s := startAsNobody(t, `[[inputs.tcpdrop]]
+  group_by = ["state", "netns", "cgroup", "container"]
+  docker_endpoint = ""
+`)
+	ns, netns, after := s.newNS(t)
+	cg := netnstest.NewCgroup(t)
+	var conn *netnstest.Conn
+	require.NoError(t, cg.Run(func() (err error) {
+		conn, err = ns.Established("tcp4")
+		return err
+	}))
+	port, err := ns.FreePort("tcp4")
+	require.NoError(t, err)
+	const n = 100
+	require.NoError(t, ns.ConnectClosed("tcp4", port, n))
+	require.NoError(t, ns.SendRaw(conn.ToServer(netnstest.RST, 0x7fff0000), n))
+
+	want := map[string]int64{"state=NONE": n, "cgroup=" + cg.Path + ",state=ESTABLISHED": n}
+	if probeTag(t, s.lines(false), "state_from") == "skb" {
+		want = map[string]int64{"state=NONE": 2 * n} // no socket known on receive
+	}
+	require.Eventually(t, func() bool {
+		got, _ := netnsDrops(t, s.lines(false), netns, after)
+		return reflect.DeepEqual(got, want)
+	}, 30*time.Second, 50*time.Millisecond, "%v", s.lines(false))
+	time.Sleep(500 * time.Millisecond) // two more windows: nothing may follow
+	got, _ := netnsDrops(t, s.lines(false), netns, after)
+	require.Equal(t, want, got)
+
+	var warned []string
+	for _, l := range s.lines(true) {
+		require.NotRegexp(t, `^E! `, l)
+		if strings.HasPrefix(l, "W! ") && strings.Contains(l, "owners") {
+			warned = append(warned, l)
+		}
+	}
+	require.Len(t, warned, 1, "one warning about owners")
+	t.Log(warned[0])
+	require.Contains(t, warned[0], "CAP_SYS_PTRACE", "what would show them")
+}
+
+// startAsNobody runs the shim with conf as user nobody with only the
+// documented capabilities, ambient as systemd's AmbientCapabilities= sets
+// them, and waits until it counts.
+func startAsNobody(t *testing.T, conf string) *shimProcess {
+	t.Helper()
+	netnstest.RequirePrivileges(t)
+	setpriv, err := exec.LookPath("setpriv")
+	require.NoError(t, err, "setpriv (util-linux)")
+	// Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK: a service
+	// gets it from LimitMEMLOCK=infinity, as the child gets it from here.
+	if !netnstest.KernelAtLeast(t, 5, 11) {
+		var old unix.Rlimit
+		require.NoError(t, unix.Getrlimit(unix.RLIMIT_MEMLOCK, &old))
+		inf := unix.Rlimit{Cur: unix.RLIM_INFINITY, Max: unix.RLIM_INFINITY}
+		require.NoError(t, unix.Setrlimit(unix.RLIMIT_MEMLOCK, &inf))
+		t.Cleanup(func() { _ = unix.Setrlimit(unix.RLIMIT_MEMLOCK, &old) })
+	}
+	path := filepath.Join(worldReadable(t), "tcpdrop.conf")
+	require.NoError(t, os.WriteFile(path, []byte(conf), 0o644))
+	s := startShim(t, []string{setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
+		"--inh-caps=" + documentedCaps, "--ambient-caps=" + documentedCaps, "--bounding-set=" + documentedCaps, "--"},
+		"-config", path, "-poll_interval", "200ms")
+	s.waitStderr(t, "I! Counting TCP drops at skb:kfree_skb via ")
+	return s
 }
 
 // probeTag is a tag of the first tcpdrop_probe line printed.
