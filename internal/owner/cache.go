@@ -1,8 +1,6 @@
 package owner
 
-import (
-	"time"
-)
+import "time"
 
 // cache maps keys to values that are found all at once (a walk, a scan, a
 // listing): it is rebuilt whole, so what is gone is forgotten, at most
@@ -13,7 +11,8 @@ type cache[K comparable, V any] struct {
 	current func(K, V) bool // nil: an entry stays right until rebuilt
 	entries map[K]V
 	// missed are the keys of the last lookup the last build did not have:
-	// they cause no rebuild while asked for.
+	// they cause no rebuild while asked for. After a failed build there
+	// are none, so the next lookup tries again.
 	missed map[K]bool
 	// err is the last build's error, nil once one succeeds; the entries
 	// of the build before stay.
@@ -38,7 +37,7 @@ func (c *cache[K, V]) lookup(keys map[K]bool, log Logger) map[K]V {
 	for k := range keys {
 		if v, ok := c.entries[k]; ok {
 			found[k] = v
-		} else {
+		} else if c.err == nil {
 			missed[k] = true
 		}
 	}

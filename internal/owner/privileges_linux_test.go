@@ -17,7 +17,8 @@ import (
 )
 
 // helperEnv makes the test binary resolve two refs and print what it got,
-// instead of running the tests: "netns cgroupID pid".
+// instead of running the tests: "netns cgroupID pid endpoint" (endpoint
+// "-" for none).
 const helperEnv = "OWNER_RESOLVE_HELPER"
 
 func TestMain(m *testing.M) {
@@ -39,11 +40,16 @@ func resolveHelper(args string) int {
 	var netns uint32
 	var cgroup uint64
 	var pid int
-	if _, err := fmt.Sscan(args, &netns, &cgroup, &pid); err != nil {
+	var endpoint string
+	if _, err := fmt.Sscan(args, &netns, &cgroup, &pid, &endpoint); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	r, err := New(Config{ProcRoot: "/proc"}, &countLog{})
+	cfg := Config{ProcRoot: "/proc"}
+	if endpoint != "-" {
+		cfg.DockerEndpoint = endpoint
+	}
+	r, err := New(cfg, &countLog{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -81,9 +87,7 @@ func TestPrivileges(t *testing.T) {
 		{name: "CAP_SYS_PTRACE", caps: ",+sys_ptrace", byNetns: Owner{Container: want.Container}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var got resolved
-			netnstest.RunJSON(t, append(netnstest.AsUser(t, "65534", "65534", tc.caps), helper),
-				fmt.Sprintf("%s=%d %d %d", helperEnv, netns, cgroup, pid), &got)
+			got := resolveAs(t, helper, tc.caps, Ref{Netns: netns, Cgroup: cgroup}, pid, "-")
 			require.True(t, got.ProcCgroup, "/proc/PID/cgroup is world-readable")
 			require.Equal(t, want, got.ByCgroup, "the cgroup2 tree is world-readable")
 			require.Equal(t, tc.byNetns, got.ByNetns)
@@ -97,6 +101,15 @@ func TestPrivileges(t *testing.T) {
 			}
 		})
 	}
+}
+
+// resolveAs runs the helper as user nobody with capabilities caps.
+func resolveAs(t *testing.T, helper, caps string, ref Ref, pid int, endpoint string) resolved {
+	t.Helper()
+	var got resolved
+	netnstest.RunJSON(t, append(netnstest.AsUser(t, "65534", "65534", caps), helper),
+		fmt.Sprintf("%s=%d %d %d %s", helperEnv, ref.Netns, ref.Cgroup, pid, endpoint), &got)
+	return got
 }
 
 // testCgroup makes a cgroup tcpdrop-test-<n>/elem... under the cgroup2

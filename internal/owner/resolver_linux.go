@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"syscall"
 
 	"github.com/prometheus/procfs"
 	"golang.org/x/sys/unix"
@@ -178,7 +177,7 @@ func (r *Resolver) Missing() []string {
 	}
 	if r.names != nil && r.names.err != nil {
 		why := "is the daemon running?"
-		if errors.Is(r.names.err, fs.ErrPermission) || errors.Is(r.names.err, syscall.EACCES) {
+		if errors.Is(r.names.err, fs.ErrPermission) {
 			why = "its socket needs root or the docker group"
 		}
 		m = append(m, fmt.Sprintf("Docker containers are named by ID only: %v (%s)", r.names.err, why))

@@ -144,8 +144,17 @@ func TestResolveNames(t *testing.T) {
 	require.Equal(t, Container{Runtime: Docker, ID: id}, got[Ref{Cgroup: cg}].Container)
 	require.Equal(t, 3, api.calls)
 	api.err = errors.New("connection refused")
-	got = r.Resolve([]Ref{{Cgroup: unlisted}, {Cgroup: h.mkCgroup(t, "docker/"+hexID(6))}})
+	late := Ref{Cgroup: h.mkCgroup(t, "docker/"+hexID(6))}
+	got = r.Resolve([]Ref{{Cgroup: unlisted}, late})
 	require.Equal(t, "late", got[Ref{Cgroup: unlisted}].Container.Name)
 	require.Contains(t, r.Missing(), "Docker containers are named by ID only: connection refused (is the daemon running?)")
+	// While listing fails, each window with an unknown ID tries again
+	// (once), and the failure is logged once.
+	r.Resolve([]Ref{{Cgroup: unlisted}, late})
+	require.Equal(t, 5, api.calls)
 	require.Len(t, log.warns, 1)
+	api.err = nil
+	api.byID = map[string]string{hexID(6): "back"}
+	require.Equal(t, "back", r.Resolve([]Ref{late})[late].Container.Name)
+	require.Empty(t, r.Missing())
 }
