@@ -2,7 +2,6 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,8 +16,9 @@ import (
 	"github.com/tcpdrop/tcpdrop/internal/netnstest"
 )
 
-// documentedCaps are the capabilities the README gives a non-root plugin.
-const documentedCaps = "-all,+bpf,+perfmon,+syslog"
+// documentedCaps are the capabilities the README gives a non-root plugin,
+// as setpriv adds them.
+const documentedCaps = ",+bpf,+perfmon,+syslog"
 
 // As user nobody with only the documented capabilities, ambient as
 // systemd's AmbientCapabilities= sets them, the plugin counts exactly:
@@ -123,8 +123,6 @@ func TestShimOwnersWithOnlyTheDocumentedCapabilities(t *testing.T) {
 func startAsNobody(t *testing.T, conf string) *shimProcess {
 	t.Helper()
 	netnstest.RequirePrivileges(t)
-	setpriv, err := exec.LookPath("setpriv")
-	require.NoError(t, err, "setpriv (util-linux)")
 	// Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK: a service
 	// gets it from LimitMEMLOCK=infinity, as the child gets it from here.
 	if !netnstest.KernelAtLeast(t, 5, 11) {
@@ -134,11 +132,12 @@ func startAsNobody(t *testing.T, conf string) *shimProcess {
 		require.NoError(t, unix.Setrlimit(unix.RLIMIT_MEMLOCK, &inf))
 		t.Cleanup(func() { _ = unix.Setrlimit(unix.RLIMIT_MEMLOCK, &old) })
 	}
-	path := filepath.Join(worldReadable(t), "tcpdrop.conf")
+	// The test binary is the plugin (mainexec): a copy nobody may run.
+	bin := netnstest.SharedTestBinary(t, "tcpdrop.test")
+	t.Setenv(mainexec.ExecutableEnv, bin)
+	path := filepath.Join(filepath.Dir(bin), "tcpdrop.conf")
 	require.NoError(t, os.WriteFile(path, []byte(conf), 0o644))
-	s := startShim(t, []string{setpriv, "--reuid=65534", "--regid=65534", "--clear-groups",
-		"--inh-caps=" + documentedCaps, "--ambient-caps=" + documentedCaps, "--bounding-set=" + documentedCaps, "--"},
-		"-config", path, "-poll_interval", "200ms")
+	s := startShim(t, netnstest.AsUser(t, "65534", "65534", documentedCaps), "-config", path, "-poll_interval", "200ms")
 	s.waitStderr(t, "I! Counting TCP drops at skb:kfree_skb via ")
 	return s
 }
@@ -167,22 +166,4 @@ func probeTag(t *testing.T, lines []string, tag string) string {
 	}
 	require.Fail(t, "no tcpdrop_probe line with "+tag)
 	return ""
-}
-
-// worldReadable is a directory user nobody can use, with a copy of this
-// test binary, which mainexec then runs: the test's own may sit in a
-// directory only root may enter.
-func worldReadable(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "tcpdrop-caps-")
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	require.NoError(t, os.Chmod(dir, 0o755))
-	self, err := os.Executable()
-	require.NoError(t, err)
-	b, err := os.ReadFile(self)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "tcpdrop.test"), b, 0o755))
-	t.Setenv(mainexec.ExecutableEnv, filepath.Join(dir, "tcpdrop.test"))
-	return dir
 }
