@@ -44,7 +44,7 @@ func TestShimCountsWithOnlyTheDocumentedCapabilities(t *testing.T) {
 	// Where fentry cannot attach (arm64 before 6.4) the probe knows no
 	// socket of a received packet: the drops are then the port's, in NONE.
 	state := "ESTABLISHED"
-	if probeTag(t, s.lines(false), "state_from") == "skb" {
+	if probeTags(t, s.lines(false))["state_from"] == "skb" {
 		state = "NONE"
 	}
 	closed := "local_port=" + strconv.Itoa(int(port)) + ",state=NONE"
@@ -88,7 +88,7 @@ func TestShimOwnersWithOnlyTheDocumentedCapabilities(t *testing.T) {
 	// Closed-port drops have no socket, and their namespace no container.
 	closed, established := "state=NONE", "cgroup="+cg.Path+",state=ESTABLISHED"
 	wantClosed := int64(n)
-	if probeTag(t, s.lines(false), "state_from") == "skb" {
+	if probeTags(t, s.lines(false))["state_from"] == "skb" {
 		established, wantClosed = "", 2*n // no socket known on receive
 	}
 	require.Eventually(t, func() bool {
@@ -142,8 +142,8 @@ func startAsNobody(t *testing.T, conf string) *shimProcess {
 	return s
 }
 
-// probeTag is a tag of the first tcpdrop_probe line printed.
-func probeTag(t *testing.T, lines []string, tag string) string {
+// probeTags are the tags of the first tcpdrop_probe line printed.
+func probeTags(t *testing.T, lines []string) map[string]string {
 	t.Helper()
 	for _, l := range lines {
 		if !strings.HasPrefix(l, "tcpdrop_probe,") {
@@ -153,17 +153,16 @@ func probeTag(t *testing.T, lines []string, tag string) string {
 		require.True(t, dec.Next())
 		_, err := dec.Measurement()
 		require.NoError(t, err)
+		tags := map[string]string{}
 		for {
 			k, v, err := dec.NextTag()
 			require.NoError(t, err)
 			if k == nil {
-				break
+				return tags
 			}
-			if string(k) == tag {
-				return string(v)
-			}
+			tags[string(k)] = string(v)
 		}
 	}
-	require.Fail(t, "no tcpdrop_probe line with "+tag)
-	return ""
+	require.Fail(t, "no tcpdrop_probe line")
+	return nil
 }
