@@ -55,7 +55,6 @@ func Start(t testing.TB) *Daemon {
 		t.Skipf("no Docker here (%s=1, a kernel matrix guest): the host runs this test", NoDockerEnv)
 	}
 	cli := lookPath(t, "/usr/bin/docker", "docker")
-	lock(t)
 	d := &Daemon{Endpoint: "unix://" + DefaultSocket, cli: cli}
 	if d.answers() {
 		return d
@@ -101,28 +100,6 @@ func Start(t testing.TB) *Daemon {
 		}
 	}
 	return d
-}
-
-// lockPath serializes the Docker tests of all test binaries on the host
-// (go test runs packages at once): daemons of their own would share the
-// cgroups Docker makes (/docker), which one's cleanup would find in use by
-// another's containers.
-const lockPath = "/run/lock/tcpdrop-dockertest.lock"
-
-// lock waits for the other Docker tests of the host to end, and holds
-// them off until t's cleanup is over: its cleanup, registered first, runs
-// last.
-func lock(t testing.TB) {
-	t.Helper()
-	f, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDWR, 0o600)
-	if err != nil {
-		t.Fatalf("dockertest: %v", err)
-	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX); err != nil {
-		f.Close()
-		t.Fatalf("dockertest: lock %s: %v", lockPath, err)
-	}
-	t.Cleanup(func() { f.Close() }) // closing unlocks
 }
 
 // answers says whether a daemon answers at the endpoint.
