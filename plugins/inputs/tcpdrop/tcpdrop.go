@@ -41,6 +41,8 @@ type TCPDrop struct {
 	ReceiveHooks    bool            `toml:"receive_hooks"`
 	Listeners       bool            `toml:"listeners"`
 	ListenersMaxNS  int             `toml:"listeners_max_namespaces"`
+	RunningTotals   bool            `toml:"running_totals"`
+	TotalsMaxSeries int             `toml:"running_totals_max_series"`
 	Log             telegraf.Logger `toml:"-"`
 
 	dims drop.Dims
@@ -83,6 +85,9 @@ func (t *TCPDrop) Init() error {
 	if t.ListenersMaxNS < 0 || t.ListenersMaxNS > maxListenNamespacesLimit {
 		return fmt.Errorf("listeners_max_namespaces must be between 0 (all) and %d", maxListenNamespacesLimit)
 	}
+	if t.TotalsMaxSeries < 1 || t.TotalsMaxSeries > maxTotalsSeriesLimit {
+		return fmt.Errorf("running_totals_max_series must be between 1 and %d", maxTotalsSeriesLimit)
+	}
 	for _, list := range []struct {
 		name    string
 		reasons []string
@@ -109,6 +114,7 @@ func New() *TCPDrop {
 		ReceiveHooks:    true,
 		Listeners:       true,
 		ListenersMaxNS:  1000,
+		TotalsMaxSeries: 10000,
 	}
 }
 
