@@ -21,27 +21,30 @@ import (
 )
 
 // panel is what the test reads of a Grafana panel; rows nest panels.
+// A target holds raw InfluxQL (query) or PromQL (expr).
 type panel struct {
 	Title   string `json:"title"`
 	Targets []struct {
 		RefID    string `json:"refId"`
 		RawQuery bool   `json:"rawQuery"`
 		Query    string `json:"query"`
+		Expr     string `json:"expr"`
 	} `json:"targets"`
 	Panels []panel `json:"panels"`
 }
 
-// dashboardQueries returns every InfluxQL statement of the dashboard, by
-// the panel or variable it belongs to.
-func dashboardQueries(t *testing.T) map[string]string {
+// dashboardQueries returns every query of a Grafana dashboard in
+// dashboards/, by the panel or variable it belongs to: InfluxQL
+// statements, or PromQL expressions.
+func dashboardQueries(t *testing.T, file string) map[string]string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "dashboards", "tcpdrop.json"))
+	b, err := os.ReadFile(filepath.Join("..", "dashboards", file))
 	require.NoError(t, err)
 	var dash struct {
 		Templating struct {
 			List []struct {
-				Name  string `json:"name"`
-				Query string `json:"query"`
+				Name  string          `json:"name"`
+				Query json.RawMessage `json:"query"`
 			} `json:"list"`
 		} `json:"templating"`
 		Panels []panel `json:"panels"`
@@ -52,16 +55,29 @@ func dashboardQueries(t *testing.T) map[string]string {
 	walk = func(panels []panel) {
 		for _, p := range panels {
 			for _, tg := range p.Targets {
+				name := p.Title + "/" + tg.RefID
+				if tg.Expr != "" {
+					queries[name] = tg.Expr
+					continue
+				}
 				// A query built in Grafana's editor would not be run here.
 				require.True(t, tg.RawQuery, "panel %q target %s: raw InfluxQL", p.Title, tg.RefID)
-				queries[p.Title+"/"+tg.RefID] = tg.Query
+				queries[name] = tg.Query
 			}
 			walk(p.Panels)
 		}
 	}
 	walk(dash.Panels)
 	for _, v := range dash.Templating.List {
-		queries["$"+v.Name] = v.Query
+		// InfluxDB's variables hold their query as a string, Prometheus'
+		// as an object.
+		var q struct {
+			Query string `json:"query"`
+		}
+		if json.Unmarshal(v.Query, &q.Query) != nil {
+			require.NoError(t, json.Unmarshal(v.Query, &q), "variable %s", v.Name)
+		}
+		queries["$"+v.Name] = q.Query
 	}
 	return queries
 }
@@ -72,7 +88,7 @@ func dashboardQueries(t *testing.T) map[string]string {
 // $__interval to a duration, $host to a regex-escaped host name.
 func TestDashboardQueriesReturnData(t *testing.T) {
 	netnstest.RequirePrivileges(t)
-	queries := dashboardQueries(t)
+	queries := dashboardQueries(t, "tcpdrop.json")
 	require.NotEmpty(t, queries)
 	from := time.Now().Add(-time.Minute)
 	s := startStack(t, requireTools(t), "")
