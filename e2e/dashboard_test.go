@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -82,13 +83,61 @@ func dashboardQueries(t *testing.T, file string) map[string]string {
 	return queries
 }
 
-// Every query of the dashboard returns data from an InfluxDB that Telegraf
-// filled with the plugin's defaults, as a user would install it. Grafana's
-// macros are expanded as Grafana does: $timeFilter to a time range in ms,
-// $__interval to a duration, $host to a regex-escaped host name.
+// chronografQueries returns every InfluxQL statement of the Chronograf
+// dashboard, by the cell or template variable it belongs to. A variable's
+// query names its database, measurement and tag key in placeholders that
+// Chronograf fills from the variable's settings; so does this.
+func chronografQueries(t *testing.T) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "dashboards", "tcpdrop-chronograf.json"))
+	require.NoError(t, err)
+	var export struct {
+		Dashboard struct {
+			Cells []struct {
+				Name    string `json:"name"`
+				Queries []struct {
+					Query string `json:"query"`
+					Type  string `json:"type"`
+				} `json:"queries"`
+			} `json:"cells"`
+			Templates []struct {
+				TempVar string `json:"tempVar"`
+				Query   struct {
+					InfluxQL    string `json:"influxql"`
+					DB          string `json:"db"`
+					Measurement string `json:"measurement"`
+					TagKey      string `json:"tagKey"`
+				} `json:"query"`
+			} `json:"templates"`
+		} `json:"dashboard"`
+	}
+	require.NoError(t, json.Unmarshal(b, &export))
+	queries := map[string]string{}
+	for _, c := range export.Dashboard.Cells {
+		for i, q := range c.Queries {
+			require.Equal(t, "influxql", q.Type, "cell %q", c.Name)
+			queries[fmt.Sprintf("chronograf/%s/%d", c.Name, i)] = q.Query
+		}
+	}
+	for _, v := range export.Dashboard.Templates {
+		q := v.Query
+		queries["chronograf/"+v.TempVar] = strings.NewReplacer(":database:", strconv.Quote(q.DB),
+			":measurement:", strconv.Quote(q.Measurement), ":tagKey:", strconv.Quote(q.TagKey)).Replace(q.InfluxQL)
+	}
+	return queries
+}
+
+// Every query of the dashboards returns data from an InfluxDB that Telegraf
+// filled with the plugin's defaults, as a user would install it: the
+// Grafana dashboard's and the Chronograf dashboard's. Grafana's macros are
+// expanded as Grafana does: $timeFilter to a time range in ms, $__interval
+// to a duration, $host to a regex-escaped host name; Chronograf's as it
+// does: :dashboardTime: and :upperDashboardTime: to times, :interval: to a
+// duration, :host: to the quoted host name.
 func TestDashboardQueriesReturnData(t *testing.T) {
 	netnstest.RequirePrivileges(t)
 	queries := dashboardQueries(t, "tcpdrop.json")
+	maps.Copy(queries, chronografQueries(t))
 	require.NotEmpty(t, queries)
 	from := time.Now().Add(-time.Minute)
 	s := startStack(t, requireTools(t), "")
@@ -117,12 +166,16 @@ func TestDashboardQueriesReturnData(t *testing.T) {
 		"$timeFilter", fmt.Sprintf("time >= %dms and time <= %dms", from.UnixMilli(), time.Now().Add(time.Minute).UnixMilli()),
 		"$__interval", "1s",
 		"$host", regexp.QuoteMeta(host),
+		":dashboardTime:", fmt.Sprintf("%dms", from.UnixMilli()),
+		":upperDashboardTime:", fmt.Sprintf("%dms", time.Now().Add(time.Minute).UnixMilli()),
+		":interval:", "1s",
+		":host:", "'"+strings.ReplaceAll(host, "'", `\'`)+"'",
 	)
 	for _, name := range slices.Sorted(maps.Keys(queries)) {
 		q := queries[name]
 		t.Run(name, func(t *testing.T) {
 			q := macros.Replace(q)
-			require.NotRegexp(t, `\$[\w{]`, q, "a variable or macro the test does not expand")
+			require.NotRegexp(t, `\$[\w{]|:\w+:`, q, "a variable or macro the test does not expand")
 			result, err := s.db.query(q)
 			require.NoError(t, err)
 			require.NotEmpty(t, result, "%s: no series", q)
