@@ -171,21 +171,29 @@ func TestDashboardQueriesReturnData(t *testing.T) {
 		":interval:", "1s",
 		":host:", "'"+strings.ReplaceAll(host, "'", `\'`)+"'",
 	)
-	for _, name := range slices.Sorted(maps.Keys(queries)) {
-		q := queries[name]
-		t.Run(name, func(t *testing.T) {
-			q := macros.Replace(q)
-			require.NotRegexp(t, `\$[\w{]|:\w+:`, q, "a variable or macro the test does not expand")
-			result, err := s.db.query(q)
-			require.NoError(t, err)
-			require.NotEmpty(t, result, "%s: no series", q)
-			// Every column has a value somewhere: a misspelt field
-			// would come back as a column of nulls.
-			for _, sr := range result {
-				for i, col := range sr.Columns {
-					require.True(t, hasValue(sr.Values, i), "%s: column %q of %s has no value", q, col, sr.Name)
-				}
+	forEachQuery(t, queries, macros.Replace, func(t *testing.T, _, q string) {
+		result, err := s.db.query(q)
+		require.NoError(t, err)
+		require.NotEmpty(t, result, "%s: no series", q)
+		// Every column has a value somewhere: a misspelt field would come
+		// back as a column of nulls.
+		for _, sr := range result {
+			for i, col := range sr.Columns {
+				require.True(t, hasValue(sr.Values, i), "%s: column %q of %s has no value", q, col, sr.Name)
 			}
+		}
+	})
+}
+
+// forEachQuery runs check on every query of a dashboard, by name, each in
+// a subtest of that name, with the dashboard's macros expanded.
+func forEachQuery(t *testing.T, queries map[string]string, expand func(string) string, check func(t *testing.T, name, q string)) {
+	t.Helper()
+	for _, name := range slices.Sorted(maps.Keys(queries)) {
+		q := expand(queries[name])
+		t.Run(name, func(t *testing.T) {
+			require.NotRegexp(t, `\$[\w{]|:\w+:`, q, "a variable or macro the test does not expand")
+			check(t, name, q)
 		})
 	}
 }
