@@ -114,6 +114,7 @@ func drain(m *ebpf.Map) ([]drop.Count, WindowStats, error) {
 		}
 		counts = append(counts, drop.Count{Key: drop.Key{
 			Location:  key.Location,
+			Cgroup:    key.Cgroup,
 			Reason:    key.Reason,
 			Netns:     key.Netns,
 			LocalPort: key.LocalPort,

@@ -1,7 +1,6 @@
 package tcpdrop
 
 import (
-	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -21,14 +20,6 @@ import (
 // cannot change them.
 
 const burst = 200 // drops per scenario
-
-// scenario is the netnstest scenario of that name.
-func scenario(t *testing.T, name string) netnstest.Scenario {
-	t.Helper()
-	i := slices.IndexFunc(netnstest.Scenarios, func(sc netnstest.Scenario) bool { return sc.Name == name })
-	require.GreaterOrEqual(t, i, 0, name)
-	return netnstest.Scenarios[i]
-}
 
 func TestDropsAreCountedExactly(t *testing.T) {
 	netnstest.RequirePrivileges(t)
@@ -114,7 +105,7 @@ func TestSamplesNameTheDropSite(t *testing.T) {
 				return
 			}
 			p := startPlugin(t, mode, func(p *TCPDrop) { p.EventMetrics = true })
-			refused, _ := probeSight(t, p).Sees(scenario(t, "closed port ipv6").Drops[0])
+			refused, _ := probeSight(t, p).Sees(netnstest.ScenarioNamed(t, "closed port ipv6").Drops[0])
 			ns := p.newNS(t)
 			port := freePort(t, ns, "tcp6")
 			const n = 20
@@ -175,7 +166,7 @@ func TestWithoutDropReasons(t *testing.T) {
 	sight := probeSight(t, p)
 	sight.Reasons = false
 	ns := p.newNS(t)
-	sc := scenario(t, "closed port ipv4")
+	sc := netnstest.ScenarioNamed(t, "closed port ipv4")
 	require.NoError(t, sc.Cause(t, ns))
 	requireScenario(t, p, ns, sc, sight)
 
