@@ -15,8 +15,9 @@ const maxTotalsSeriesLimit = 10_000_000
 
 // gauges are the fields of the totalled measurements that are readings,
 // not counts: they keep their window's value and are left out of a line
-// of a window in which the series had none. Every other field of these
-// measurements is an integer count summed since start.
+// of a window in which the series had none. Every other integer field of
+// these measurements is a count summed since start; a field of another
+// type is taken as a reading too, as nothing can sum it.
 var gauges = map[string][]string{
 	"tcpdrop":        nil,
 	"tcpdrop_listen": {"accept_queue", "accept_queue_max"},
@@ -70,13 +71,17 @@ func (ts *totals) add(measurement string, fields map[string]any, tags map[string
 	}
 	ts.seq++
 	s.seen = ts.seq
-	s.gauges = map[string]any{}
+	s.gauges = nil
 	for name, v := range fields {
-		if slices.Contains(gaugeNames, name) {
+		n, ok := v.(int64)
+		if !ok || slices.Contains(gaugeNames, name) {
+			if s.gauges == nil {
+				s.gauges = map[string]any{}
+			}
 			s.gauges[name] = v
 			continue
 		}
-		s.counts[name] += v.(int64) // every count of these measurements is an int64
+		s.counts[name] += n
 	}
 	return true
 }

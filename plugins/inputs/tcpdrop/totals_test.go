@@ -61,6 +61,17 @@ func TestTotalsGaugesOnlyInTheirWindow(t *testing.T) {
 		"a queue length of an earlier window is not this window's")
 }
 
+func TestTotalsTakeOtherTypesAsReadings(t *testing.T) {
+	ts := newTotals(100)
+	probe := func(v any) line {
+		return line{"tcpdrop_probe", map[string]string{}, map[string]any{"sampled": int64(2), "note": v}}
+	}
+	now := time.Unix(1796221742, 0)
+	window(ts, now, probe("a"))
+	got := window(ts, now, probe("b"))
+	require.Equal(t, []line{{"tcpdrop_probe", map[string]string{}, map[string]any{"sampled": int64(4), "note": "b", "totals_evicted": int64(0)}}}, got)
+}
+
 func TestTotalsPassOtherMeasurementsThrough(t *testing.T) {
 	ts := newTotals(100)
 	stack := line{"tcpdrop_stack", map[string]string{"stack_id": "1ae114e27dc38236"}, map[string]any{"samples": int64(3), "stack": "a;b"}}
