@@ -10,12 +10,14 @@ export TCPDROP_REQUIRE_PRIVILEGED ?= 0
 all: build
 
 # Debian packages for generating the probe and for the privileged tests
-# (after apt-get update, which the README's command and .ci/run run first).
+# (after apt-get update, which the README's command and .ci/run run first);
+# docker.io for the owner tests' containers (internal/dockertest starts its
+# own daemon where none runs).
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		clang-19 llvm-19 libbpf-dev nftables iproute2 util-linux git ca-certificates \
 		qemu-system-x86 qemu-system-arm binutils busybox-static bpftrace \
-		influxdb prometheus libcap2-bin \
+		influxdb prometheus libcap2-bin docker.io \
 		lintian rpm man-db groff-base
 
 # Regenerates the probe's object and Go bindings (needs clang-19).
@@ -104,6 +106,7 @@ FUZZTIME ?= 200000x
 FUZZ_TARGETS := \
 	./internal/kallsyms:FuzzParseLine \
 	./internal/kallsyms:FuzzScan \
+	./internal/owner:FuzzParseCgroupPath \
 	./internal/probe:FuzzDecode \
 	./cmd/telegraf-tcpdrop:FuzzParseConfig \
 	./cmd/tcpdrop:FuzzParseFlags

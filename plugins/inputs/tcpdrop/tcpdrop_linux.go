@@ -6,6 +6,7 @@ import (
 
 	"github.com/influxdata/telegraf"
 
+	"github.com/tcpdrop/tcpdrop/internal/owner"
 	"github.com/tcpdrop/tcpdrop/internal/probe"
 	"github.com/tcpdrop/tcpdrop/internal/reasons"
 	"github.com/tcpdrop/tcpdrop/internal/tracer"
@@ -32,6 +33,8 @@ func (t *TCPDrop) Start(telegraf.Accumulator) error {
 		Include:       reasons.List{Option: "include_reasons", Names: t.IncludeReasons},
 		Exclude:       reasons.List{Option: "exclude_reasons", Names: t.ExcludeReasons},
 		KernelReasons: t.kernelReasons,
+		Owners:        t.owners(),
+		Log:           t.Log,
 	})
 	if err != nil {
 		for _, log := range probe.VerifierLogs(err) {
@@ -64,6 +67,9 @@ func (t *TCPDrop) logStart(tr *tracer.Tracer) {
 		t.Log.Debugf("Unavailable: %v", skipped)
 	}
 	warnBlindSpots(t.Log, info)
+	if missing := tr.OwnersMissing(); len(missing) > 0 {
+		t.Log.Warnf("Drops are counted, some without their owners: %s", strings.Join(missing, "; "))
+	}
 	if err := tr.Naming(); err != nil {
 		t.Log.Warnf("Drop sites and stacks are shown as kernel addresses (0xffffffff...); counting is not affected: %v", err)
 	}
@@ -111,7 +117,7 @@ func (t *TCPDrop) render(acc telegraf.Accumulator, s tracer.Snapshot) {
 		acc = w
 	}
 	names := t.run.tracer.Names()
-	for _, se := range aggregate(s.Counts, t.dims, names) {
+	for _, se := range aggregate(s.Counts, t.dims, names, s.Owners) {
 		acc.AddFields("tcpdrop", se.fields(), se.tags, s.End)
 	}
 	for _, st := range topStacks(s.Samples, t.TopStacks, names) {
@@ -119,7 +125,9 @@ func (t *TCPDrop) render(acc telegraf.Accumulator, s tracer.Snapshot) {
 	}
 	if t.EventMetrics {
 		for _, e := range s.Samples {
-			acc.AddFields("tcpdrop_event", eventFields(e, names), eventTags(e, names), e.Time)
+			fields := eventFields(e, names)
+			ownerFields(fields, s.Owners[owner.Ref{Cgroup: e.Cgroup, Netns: e.Netns}])
+			acc.AddFields("tcpdrop_event", fields, eventTags(e, names), e.Time)
 		}
 	}
 	acc.AddFields("tcpdrop_probe", windowFields(s), probeTags(t.run.tracer.Info()), s.End)
