@@ -44,6 +44,8 @@ type TCPDrop struct {
 	Listeners       bool            `toml:"listeners"`
 	ListenersMaxNS  int             `toml:"listeners_max_namespaces"`
 	DockerEndpoint  string          `toml:"docker_endpoint"`
+	RunningTotals   bool            `toml:"running_totals"`
+	TotalsMaxSeries int             `toml:"running_totals_max_series"`
 	Log             telegraf.Logger `toml:"-"`
 
 	dims drop.Dims
@@ -86,6 +88,9 @@ func (t *TCPDrop) Init() error {
 	if t.ListenersMaxNS < 0 || t.ListenersMaxNS > maxListenNamespacesLimit {
 		return fmt.Errorf("listeners_max_namespaces must be between 0 (all) and %d", maxListenNamespacesLimit)
 	}
+	if t.TotalsMaxSeries < 1 || t.TotalsMaxSeries > maxTotalsSeriesLimit {
+		return fmt.Errorf("running_totals_max_series must be between 1 and %d", maxTotalsSeriesLimit)
+	}
 	for _, list := range []struct {
 		name    string
 		reasons []string
@@ -113,6 +118,7 @@ func New() *TCPDrop {
 		Listeners:       true,
 		ListenersMaxNS:  1000,
 		DockerEndpoint:  owner.DefaultDockerEndpoint,
+		TotalsMaxSeries: 10000,
 	}
 }
 

@@ -17,6 +17,7 @@ type running struct {
 	tracer *tracer.Tracer
 	listen *listenWatch // nil with listeners = false
 	naming error        // the last snapshot's naming problem, to log changes only
+	totals *totals      // nil with running_totals = false
 }
 
 // Start loads and attaches the probe; the first window begins here.
@@ -42,6 +43,9 @@ func (t *TCPDrop) Start(telegraf.Accumulator) error {
 		return err
 	}
 	t.run = &running{tracer: tr, naming: tr.Naming()}
+	if t.RunningTotals {
+		t.run.totals = newTotals(t.TotalsMaxSeries)
+	}
 	if t.Listeners {
 		// Before logStart's last line: what comes after it is counted.
 		if t.run.listen, err = startListenWatch(t.Log, t.ListenersMaxNS); err != nil {
@@ -72,6 +76,9 @@ func (t *TCPDrop) logStart(tr *tracer.Tracer) {
 	t.Log.Infof("Counting TCP drops at skb:kfree_skb via %s, grouped by %s", info.Mode, strings.Join(t.GroupBy, ","))
 	t.Log.Infof("Window maps: max_keys %d take %s of kernel memory (%d possible CPUs)",
 		t.MaxKeys, tracer.MiB(tr.MapMemory()), tr.PossibleCPUs())
+	if t.RunningTotals {
+		t.Log.Infof("Running totals since start, of at most %d series", t.TotalsMaxSeries)
+	}
 	if rate := t.sampling().Rate; rate > 0 {
 		t.Log.Infof("Sampling up to %d drops per second per CPU with their stacks", rate)
 	}
@@ -101,8 +108,14 @@ func (t *TCPDrop) Gather(acc telegraf.Accumulator) error {
 }
 
 // render emits one snapshot: each measurement by its own function, all
-// with the time the window was cut.
+// with the time the window was cut; with running_totals, through the
+// totals.
 func (t *TCPDrop) render(acc telegraf.Accumulator, s tracer.Snapshot) {
+	if t.run.totals != nil {
+		w := t.run.totals.window(acc)
+		defer w.flush(s.End)
+		acc = w
+	}
 	names := t.run.tracer.Names()
 	for _, se := range aggregate(s.Counts, t.dims, names, s.Owners) {
 		acc.AddFields("tcpdrop", se.fields(), se.tags, s.End)
