@@ -24,9 +24,11 @@ const DefaultSocket = "/var/run/docker.sock"
 const (
 	// cmdTimeout bounds each docker command.
 	cmdTimeout = 60 * time.Second
-	// startTimeout bounds a daemon's start, stopTimeout its orderly stop.
+	// startTimeout bounds a daemon's start, stopTimeout its orderly stop,
+	// lockTimeout the wait for another test process's daemon to end.
 	startTimeout = 60 * time.Second
 	stopTimeout  = 30 * time.Second
+	lockTimeout  = 5 * time.Minute
 )
 
 // Daemon is a Docker daemon the test talks to.
@@ -52,6 +54,7 @@ func Start(t testing.TB) *Daemon {
 		return d
 	}
 	dockerd := lookPath(t, "/usr/sbin/dockerd", "dockerd")
+	lock(t)
 	// Short: a socket's path has at most 107 bytes.
 	dir, err := os.MkdirTemp("", "tcpdrop-docker-")
 	if err != nil {
@@ -92,6 +95,29 @@ func Start(t testing.TB) *Daemon {
 		}
 	}
 	return d
+}
+
+// lock waits until no other test process (go test runs packages in
+// parallel) has a daemon of its own, and holds that until cleanup: each
+// makes the cgroups named docker, and removes them if they were not there.
+func lock(t testing.TB) {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "tcpdrop-dockertest.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		t.Fatalf("dockertest: %v", err)
+	}
+	t.Cleanup(func() { f.Close() }) // which unlocks
+	deadline := time.Now().Add(lockTimeout)
+	for {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) || time.Now().After(deadline) {
+			t.Fatalf("dockertest: lock %s: %v", f.Name(), err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }
 
 // answers says whether a daemon answers at the endpoint.
