@@ -28,3 +28,12 @@ type Count struct {
 	Drops uint64
 	Bytes uint64
 }
+
+// Total is the drops of counts.
+func Total(counts []Count) uint64 {
+	var n uint64
+	for _, c := range counts {
+		n += c.Drops
+	}
+	return n
+}

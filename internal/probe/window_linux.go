@@ -38,11 +38,7 @@ type WindowStats struct {
 // Suppressed is how many counted drops the token bucket did not sample,
 // when sampling is on.
 func (w Window) Suppressed() uint64 {
-	var drops uint64
-	for _, c := range w.Counts {
-		drops += c.Drops
-	}
-	tried := drops + w.Stats.MapFull - w.Stats.SkDrops
+	tried := drop.Total(w.Counts) + w.Stats.MapFull - w.Stats.SkDrops
 	return tried - min(tried, w.Stats.Sampled+w.Stats.Lost)
 }
 

@@ -72,10 +72,4 @@ type RunStats struct {
 }
 
 // Drops is the sum of the window's counted drops.
-func (s Snapshot) Drops() uint64 {
-	var n uint64
-	for _, c := range s.Counts {
-		n += c.Drops
-	}
-	return n
-}
+func (s Snapshot) Drops() uint64 { return drop.Total(s.Counts) }

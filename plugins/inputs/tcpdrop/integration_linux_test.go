@@ -62,7 +62,7 @@ func requireScenario(t *testing.T, p plugin, ns *netnstest.NS, sc netnstest.Scen
 		want[in][key(d.Reason, d.State, d.Flags, d.Frame, d.Family)] += d.Count
 		total[in] += d.Count
 	}
-	got := collectNetns(t, p, total)
+	got := collectBy(t, p, "netns", total)
 	ours := byKey(got[netns])
 	for _, d := range sc.Drops {
 		if d, _ := sight.Sees(d); d.InlinedInto != "" {
@@ -254,22 +254,22 @@ func freePort(t *testing.T, ns *netnstest.NS, network string) uint16 {
 func collect(t *testing.T, p plugin, ns *netnstest.NS, want uint64) map[string]series {
 	t.Helper()
 	netns := strconv.FormatUint(ns.Inode(), 10)
-	return collectNetns(t, p, map[string]uint64{netns: want})[netns]
+	return collectBy(t, p, "netns", map[string]uint64{netns: want})[netns]
 }
 
-// collectNetns gathers windows until, for every namespace (by netns tag)
-// in want, at least that many drops arrived, then one more, and returns
-// those namespaces' series by tag set.
-func collectNetns(t *testing.T, p plugin, want map[string]uint64) map[string]map[string]series {
+// collectBy gathers windows until, for every value of tag in want (a
+// netns, a container_id), at least that many drops arrived, then one more,
+// and returns those values' series by tag set.
+func collectBy(t *testing.T, p plugin, tag string, want map[string]uint64) map[string]map[string]series {
 	t.Helper()
 	got := map[string]map[string]series{}
 	total := map[string]uint64{}
-	for netns := range want {
-		got[netns] = map[string]series{}
+	for v := range want {
+		got[v] = map[string]series{}
 	}
 	arrived := func() bool {
-		for netns, n := range want {
-			if total[netns] < n {
+		for v, n := range want {
+			if total[v] < n {
 				return false
 			}
 		}
@@ -280,8 +280,8 @@ func collectNetns(t *testing.T, p plugin, want map[string]uint64) map[string]map
 		time.Sleep(100 * time.Millisecond)
 		require.NoError(t, p.Gather(p.acc))
 		for _, m := range p.acc.GetTelegrafMetrics() {
-			netns := m.Tags()["netns"]
-			if _, ok := want[netns]; m.Name() != "tcpdrop" || !ok {
+			v := m.Tags()[tag]
+			if _, ok := want[v]; m.Name() != "tcpdrop" || !ok {
 				continue
 			}
 			drops, ok := m.GetField("drops")
@@ -292,11 +292,11 @@ func collectNetns(t *testing.T, p plugin, want map[string]uint64) map[string]map
 			if m.Tags()["frame"] != "tcp_drop" { // counted from sk_drops: not known
 				require.Positive(t, bytes)
 			}
-			s := got[netns][tagID(m.Tags())]
+			s := got[v][tagID(m.Tags())]
 			s.tags = m.Tags()
 			s.drops += uint64(drops.(int64))
-			got[netns][tagID(m.Tags())] = s
-			total[netns] += uint64(drops.(int64))
+			got[v][tagID(m.Tags())] = s
+			total[v] += uint64(drops.(int64))
 		}
 		p.acc.ClearMetrics()
 		if arrived() || time.Now().After(deadline) {
