@@ -68,15 +68,9 @@ func Named(dir string, found func(Place)) error {
 	}
 	for _, n := range named {
 		path := filepath.Join(dir, n.Name())
-		var sfs unix.Statfs_t
-		// ip netns add creates the file before it mounts the namespace
-		// on it: until then it is a plain file.
-		if err := unix.Statfs(path, &sfs); err != nil || sfs.Type != unix.NSFS_MAGIC {
-			continue
-		}
 		ino, err := Inode(path)
 		if err != nil {
-			continue // deleted meanwhile
+			continue // not a namespace, or deleted meanwhile
 		}
 		found(Place{Inode: ino, Path: path})
 	}
