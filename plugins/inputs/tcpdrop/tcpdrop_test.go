@@ -1,7 +1,7 @@
 package tcpdrop
 
 import (
-	"os"
+	_ "embed"
 	"strings"
 	"testing"
 
@@ -50,13 +50,17 @@ func TestSampleConfigIsEmbedded(t *testing.T) {
 	require.Contains(t, New().SampleConfig(), "[[inputs.tcpdrop]]")
 }
 
+// readme is embedded: the kernel matrix runs this test binary away from
+// its package's directory.
+//
+//go:embed README.md
+var readme string
+
 // The README's Configuration shows sample.conf as it is, as Telegraf's
 // documentation tooling puts it there.
 func TestReadmeShowsSampleConfig(t *testing.T) {
-	b, err := os.ReadFile("README.md")
-	require.NoError(t, err)
 	const open, end = "```toml @sample.conf\n", "\n```\n"
-	_, rest, ok := strings.Cut(string(b), open)
+	_, rest, ok := strings.Cut(readme, open)
 	require.True(t, ok, "no %q block", open)
 	shown, _, ok := strings.Cut(rest, end)
 	require.True(t, ok)
