@@ -95,7 +95,7 @@ func ipPacket(fam int, proto byte, extra, l4 []byte) []byte {
 		ipHdr = make([]byte, ipv6HeaderLen)
 		binary.BigEndian.PutUint32(ipHdr[0:], 6<<28)
 		binary.BigEndian.PutUint16(ipHdr[4:], uint16(len(extra)+len(l4))) // payload length
-		ipHdr[6] = proto                                                   // next header
+		ipHdr[6] = proto                                                  // next header
 		if len(extra) > 0 {
 			ipHdr[6] = 0 // hop-by-hop
 		}
