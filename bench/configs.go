@@ -64,6 +64,10 @@ type spec struct {
 	// viaStdin stops the tracer by closing its stdin (the shim exits then);
 	// other tracers get SIGINT.
 	viaStdin bool
+	// windowOnLine: the tracer ends a window when a line arrives on its
+	// stdin (the shim's -poll_interval_disabled), which runOnce sends
+	// after each storm.
+	windowOnLine bool
 	// settled reports whether the tracer has reported every drop before t;
 	// nil if there is nothing to wait for.
 	settled func(t time.Time) (bool, error)
@@ -94,8 +98,8 @@ const (
 `
 )
 
-const pluginAbout = "`bin/telegraf-tcpdrop -poll_interval 1s -config F`, F = the defaults plus `netns` in `group_by`: counts, and stacks sampled at `events_per_second` = 100 for `top_stacks`. " +
-	"A 1 s window (10 s is the default) so that the bench need not wait long for the last one; it costs the plugin more work per second, not less."
+const pluginAbout = "`bin/telegraf-tcpdrop -poll_interval_disabled -config F`, F = the defaults plus `netns` in `group_by`: counts, and stacks sampled at `events_per_second` = 100 for `top_stacks`. " +
+	"The bench ends a window with a line on the plugin's stdin (as Telegraf's `signal = \"STDIN\"` does) right after each storm, so the plugin renders one window per storm, a window of a few seconds where the default is 10 s."
 
 var configs = []config{
 	baseline(tcpStorm),
@@ -165,8 +169,8 @@ var configs = []config{
 	pluginConfig(bothStorm, "plugin-both", "telegraf-tcpdrop, defaults", pluginDefaults, "As in the TCP storm; its count of each namespace must be exact."),
 }
 
-// pluginConfig runs telegraf-tcpdrop under st with a 1 s window and the
-// given configuration file, and reads its windows from stdout: it counts
+// pluginConfig runs telegraf-tcpdrop under st with the given configuration
+// file and a window per storm, and reads its windows from stdout: it counts
 // the drops of the storm's namespaces and reason, none if the storm is
 // not TCP.
 func pluginConfig(st *storm, key, name, conf, about string) config {
@@ -182,10 +186,11 @@ func pluginConfig(st *storm, key, name, conf, about string) config {
 			}
 			var out lockedBuffer
 			return spec{
-				argv:     []string{filepath.Join(e.bin, "telegraf-tcpdrop"), "-poll_interval", "1s", "-config", path},
-				stdout:   &out,
-				viaStdin: true,
-				settled:  func(t time.Time) (bool, error) { return windowAfter(out.Bytes(), t) },
+				argv:         []string{filepath.Join(e.bin, "telegraf-tcpdrop"), "-poll_interval_disabled", "-config", path},
+				stdout:       &out,
+				viaStdin:     true,
+				windowOnLine: true,
+				settled:      func(t time.Time) (bool, error) { return windowAfter(out.Bytes(), t) },
 				tally: func([]byte) (tally, error) {
 					w, err := parseWindows(out.Bytes(), netns, st.reason)
 					return tally{counted: w.drops, lost: w.lost}, err

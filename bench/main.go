@@ -101,6 +101,11 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	unmount, err := mountTracefs()
+	if err != nil {
+		return err
+	}
+	defer unmount()
 	if _, err := exec.LookPath("taskset"); err != nil {
 		return err
 	}

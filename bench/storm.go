@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -237,6 +238,9 @@ func runOnce(ctx context.Context, e env, c config, d time.Duration) (sample, err
 		return s, err
 	}
 	end := time.Now()
+	if err := endWindow(sp, t); err != nil {
+		return s, err
+	}
 	work1, err := nss.work(st, e.ksoftirqd)
 	if err != nil {
 		return s, err
@@ -267,6 +271,9 @@ func runOnce(ctx context.Context, e env, c config, d time.Duration) (sample, err
 	if err != nil {
 		return s, err
 	}
+	if err := endWindow(sp, t); err != nil {
+		return s, err
+	}
 	c1, err := nss.counter(st)
 	if err != nil {
 		return s, err
@@ -286,6 +293,17 @@ func runOnce(ctx context.Context, e env, c config, d time.Duration) (sample, err
 		}
 	}
 	return s, nil
+}
+
+// endWindow asks a tracer that ends windows on a line of stdin for one.
+func endWindow(sp spec, t *tracer) error {
+	if t == nil || !sp.windowOnLine {
+		return nil
+	}
+	if _, err := io.WriteString(t.stdin, "\n"); err != nil {
+		return fmt.Errorf("end window: %w", err)
+	}
+	return nil
 }
 
 // pinStorm moves the namespace thread, which sends the storm, to cpu, so
