@@ -1,5 +1,6 @@
 # tcpdrop: see README.md. Privileged targets (test, run) need root.
 GO ?= go
+comma := ,
 BIN := bin
 # CI sets this so that a privileged test that cannot run fails, not skips.
 export TCPDROP_REQUIRE_PRIVILEGED ?= 0
@@ -9,12 +10,14 @@ export TCPDROP_REQUIRE_PRIVILEGED ?= 0
 all: build
 
 # Debian packages for generating the probe and for the privileged tests
-# (after apt-get update, which the README's command and .ci/run run first).
+# (after apt-get update, which the README's command and .ci/run run first);
+# docker.io for the owner tests' containers (internal/dockertest starts its
+# own daemon where none runs).
 deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		clang-19 llvm-19 libbpf-dev nftables iproute2 util-linux git ca-certificates \
 		qemu-system-x86 qemu-system-arm binutils busybox-static bpftrace \
-		influxdb libcap2-bin \
+		influxdb prometheus libcap2-bin docker.io \
 		lintian rpm man-db groff-base
 
 # Regenerates the probe's object and Go bindings (needs clang-19).
@@ -48,13 +51,16 @@ package:
 
 # Telegraf for the end-to-end tests (e2e/): only the plugins they use, built
 # with go install outside our module (go.mod stays ours), cached in .cache/.
+# The cache path names the tags, so a build with other plugins is never
+# taken for this one.
 TELEGRAF_VERSION := 1.37.2
-TELEGRAF := .cache/telegraf/$(TELEGRAF_VERSION)/telegraf
+TELEGRAF_TAGS := custom,inputs.execd,outputs.influxdb,outputs.file,outputs.prometheus_client
+TELEGRAF := .cache/telegraf/$(TELEGRAF_VERSION)-$(subst $(comma),+,$(TELEGRAF_TAGS))/telegraf
 .PHONY: telegraf
 telegraf: $(TELEGRAF)
 $(TELEGRAF):
 	GOBIN=$(CURDIR)/$(@D) GOMODCACHE=$(CURDIR)/.cache/telegraf/mod GOCACHE=$(CURDIR)/.cache/telegraf/build CGO_ENABLED=0 \
-		$(GO) install -modcacherw -trimpath -tags custom,inputs.execd,outputs.influxdb,outputs.file \
+		$(GO) install -modcacherw -trimpath -tags $(TELEGRAF_TAGS) \
 		-ldflags "-X github.com/influxdata/telegraf/internal.Version=$(TELEGRAF_VERSION)" \
 		github.com/influxdata/telegraf/cmd/telegraf@v$(TELEGRAF_VERSION)
 
@@ -102,6 +108,7 @@ FUZZTIME ?= 200000x
 FUZZ_TARGETS := \
 	./internal/kallsyms:FuzzParseLine \
 	./internal/kallsyms:FuzzScan \
+	./internal/owner:FuzzParseCgroupPath \
 	./internal/probe:FuzzDecode \
 	./cmd/telegraf-tcpdrop:FuzzParseConfig \
 	./cmd/tcpdrop:FuzzParseFlags

@@ -71,16 +71,31 @@ struct sock_common {
 	unsigned short skc_family;
 	volatile unsigned char skc_state;
 	possible_net_t skc_net;
+	struct sock *skc_listener; /* of a request socket (NEW_SYN_RECV) */
 } __attribute__((preserve_access_index));
 
 typedef struct {
 	int counter;
 } atomic_t;
 
+struct kernfs_node {
+	__u64 id; /* a cgroup's id: its directory's inode in the cgroup2 mount */
+} __attribute__((preserve_access_index));
+
+struct cgroup {
+	struct kernfs_node *kn;
+} __attribute__((preserve_access_index));
+
+/* The cgroup v2 the socket was created in. */
+struct sock_cgroup_data {
+	struct cgroup *cgroup;
+} __attribute__((preserve_access_index));
+
 /* sk_drops is read only on kernels that count tcp_drop() through it. */
 struct sock {
 	struct sock_common __sk_common;
 	atomic_t sk_drops;
+	struct sock_cgroup_data sk_cgrp_data;
 } __attribute__((preserve_access_index));
 
 struct dst_entry {

@@ -396,6 +396,30 @@ static __always_inline __u32 netns_of(struct sk_buff *skb, struct sock *sk, bool
 	return BPF_CORE_READ(dst, dev, nd_net.net, ns.inum);
 }
 
+/* The id of the cgroup v2 a socket was created in, 0 if it has none: a
+ * TIME_WAIT socket keeps no cgroup, a request socket is its listener's.
+ * User space names the cgroup and the container it belongs to. */
+static __always_inline __u64 cgroup_of(struct sock *sk)
+{
+	__u8 state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	__u64 word = 0;
+
+	if (state == TCP_TIME_WAIT)
+		return 0;
+	if (state == TCP_NEW_SYN_RECV)
+		sk = BPF_CORE_READ(sk, __sk_common.skc_listener);
+	if (!bpf_core_field_exists(sk->sk_cgrp_data))
+		return 0;
+	/* The first word of sock_cgroup_data is the cgroup pointer on every
+	 * kernel; before 5.15 its bit 0, when set, says it holds cgroup v1
+	 * net_prio and net_cls data instead, and the socket counts as the
+	 * root cgroup's. */
+	bpf_probe_read_kernel(&word, sizeof(word), (void *)sk + bpf_core_field_offset(sk->sk_cgrp_data));
+	if (word & 1)
+		return ROOT_CGROUP;
+	return BPF_CORE_READ((struct cgroup *)word, kn, id);
+}
+
 /* Sends one drop to user space if the CPU's bucket has a token. Only the
  * sampled drops pay for the event and the stack walk. */
 static __always_inline void sample(void *ctx, void *counts, struct sk_buff *skb, struct sock *sk,
@@ -432,6 +456,9 @@ static __always_inline void sample(void *ctx, void *counts, struct sk_buff *skb,
 	/* Looked up here unless a filter or the window needed it already:
 	 * most drops of a storm are not sampled. */
 	e->netns = key->netns ? key->netns : netns_of(skb, sk, direct);
+	e->cgroup = key->cgroup;
+	if (!e->cgroup && sk)
+		e->cgroup = cgroup_of(sk);
 	e->ifindex = READ(direct, skb, skb_iif);
 	if (!e->ifindex)
 		e->ifindex = READ(direct, skb, dev, ifindex);
@@ -510,6 +537,8 @@ static __always_inline void fill_key(struct drop_key *key, struct packet *pkt, s
 		key->local_port = sk ? BPF_CORE_READ(sk, __sk_common.skc_num) : pkt->dport;
 	if (dims & DIM_NETNS)
 		key->netns = netns;
+	if ((dims & DIM_CGROUP) && sk)
+		key->cgroup = cgroup_of(sk);
 }
 
 static __always_inline int count_drop(void *ctx, struct sk_buff *skb, __u64 location,

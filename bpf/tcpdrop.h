@@ -4,11 +4,12 @@
 #ifndef TCPDROP_H
 #define TCPDROP_H
 
-/* One series of a window. Explicit padding: the kernel hashes all 24 bytes,
+/* One series of a window. Explicit padding: the kernel hashes all 32 bytes,
  * so no byte may be left to the compiler. Fields of dimensions that are not
  * grouped by stay zero. */
 struct drop_key {
 	__u64 location; /* drop site: the tracepoint's return address */
+	__u64 cgroup;   /* the socket's cgroup v2 id, 0 without a socket */
 	__u32 reason;   /* enum skb_drop_reason, or REASON_UNAVAILABLE */
 	__u32 netns;    /* network namespace inode */
 	__u16 local_port;
@@ -32,6 +33,7 @@ enum dimension {
 	DIM_FAMILY = 1 << 4,
 	DIM_NETNS = 1 << 5,
 	DIM_LOCAL_PORT = 1 << 6,
+	DIM_CGROUP = 1 << 7,
 };
 
 enum reason_filter {
@@ -74,6 +76,10 @@ enum global_stat {
  * tracepoint: no return address, so a value no code has. */
 #define LOCATION_TCP_DROP 1
 
+/* drop_key.cgroup of sockets that count as cgroup v2's root: the id of
+ * the root of the cgroup2 mount. */
+#define ROOT_CGROUP 1
+
 /* Return addresses kept per sampled drop: the tracing frames and the drop
  * helper take about five, a softirq receive path from a syscall about 35. */
 #define STACK_DEPTH 64
@@ -86,6 +92,7 @@ struct drop_event {
 	__u64 time_ns;  /* CLOCK_MONOTONIC */
 	__u64 window;   /* number of the window the drop was counted in */
 	__u64 location; /* drop site: the tracepoint's return address */
+	__u64 cgroup;   /* the socket's cgroup v2 id, 0 without a socket */
 	__u64 stack[STACK_DEPTH];
 	__s32 stack_bytes; /* bytes of stack filled, negative on error */
 	__u32 reason;

@@ -30,6 +30,7 @@ const (
 	TcpdropDimensionDIM_FAMILY     TcpdropDimension = 16
 	TcpdropDimensionDIM_NETNS      TcpdropDimension = 32
 	TcpdropDimensionDIM_LOCAL_PORT TcpdropDimension = 64
+	TcpdropDimensionDIM_CGROUP     TcpdropDimension = 128
 )
 
 type TcpdropDropEvent struct {
@@ -37,6 +38,7 @@ type TcpdropDropEvent struct {
 	TimeNs     uint64
 	Window     uint64
 	Location   uint64
+	Cgroup     uint64
 	Stack      [64]uint64
 	StackBytes int32
 	Reason     uint32
@@ -58,6 +60,7 @@ type TcpdropDropEvent struct {
 type TcpdropDropKey struct {
 	_         structs.HostLayout
 	Location  uint64
+	Cgroup    uint64
 	Reason    uint32
 	Netns     uint32
 	LocalPort uint16

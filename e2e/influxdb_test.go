@@ -29,9 +29,8 @@ type influxDB struct {
 	client *http.Client
 }
 
-// startInfluxDB runs influxd as a plain process with its data in a
-// temporary folder, bound to 127.0.0.1 only, and stops it when the test
-// ends, whatever its outcome.
+// startInfluxDB runs influxd with its data in a temporary folder, bound to
+// 127.0.0.1 only, until the test ends.
 func startInfluxDB(t *testing.T, influxd string) *influxDB {
 	t.Helper()
 	dir := t.TempDir()
@@ -55,11 +54,22 @@ bind-address = "127.0.0.1:%d"
 `, ports[1], dir, httpAddr)
 	confPath := filepath.Join(dir, "influxdb.conf")
 	require.NoError(t, os.WriteFile(confPath, []byte(conf), 0o600))
-	log, err := os.Create(filepath.Join(dir, "influxd.log"))
+	db := &influxDB{url: "http://" + httpAddr, client: &http.Client{Timeout: 10 * time.Second}}
+	runServer(t, dir, db.ping, influxd, "-config", confPath)
+	return db
+}
+
+// runServer runs a server of one test (influxd, prometheus) as a plain
+// process logging to a file in dir, waits until ready reports true, and
+// stops it when the test ends, whatever its outcome.
+func runServer(t *testing.T, dir string, ready func() bool, name string, args ...string) {
+	t.Helper()
+	base := filepath.Base(name)
+	log, err := os.Create(filepath.Join(dir, base+".log"))
 	require.NoError(t, err)
 	defer log.Close()
 
-	cmd := exec.Command(influxd, "-config", confPath)
+	cmd := exec.Command(name, args...)
 	cmd.Stdout, cmd.Stderr = log, log
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	require.NoError(t, cmd.Start())
@@ -72,22 +82,20 @@ bind-address = "127.0.0.1:%d"
 		stop(cmd, exited, 10*time.Second)
 		if t.Failed() {
 			b, _ := os.ReadFile(log.Name())
-			t.Logf("influxd log:\n%s", tail(string(b), 30))
+			t.Logf("%s log:\n%s", base, tail(string(b), 30))
 		}
 	})
 
-	db := &influxDB{url: "http://" + httpAddr, client: &http.Client{Timeout: 10 * time.Second}}
-	for deadline := time.Now().Add(30 * time.Second); !db.ping(); time.Sleep(100 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); !ready(); time.Sleep(100 * time.Millisecond) {
 		select {
 		case <-exited:
-			t.Fatal("influxd exited at start")
+			t.Fatalf("%s exited at start", base)
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("influxd did not answer /ping within 30 s")
+			t.Fatalf("%s was not ready within 30 s", base)
 		}
 	}
-	return db
 }
 
 // ping reports whether influxd answers.

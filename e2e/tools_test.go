@@ -58,13 +58,20 @@ func requireTools(t *testing.T) tools {
 	if err != nil {
 		missing = append(missing, "influxd (apt-get install influxdb, see make deps)")
 	}
+	requireNothingMissing(t, missing)
+	return tools{telegraf: telegraf, influxd: influxd, plugin: buildPlugin(t)}
+}
+
+// requireNothingMissing skips the test if a tool is missing, or fails it
+// when TCPDROP_REQUIRE_PRIVILEGED=1.
+func requireNothingMissing(t *testing.T, missing []string) {
+	t.Helper()
 	if len(missing) > 0 {
 		if os.Getenv(netnstest.RequireEnv) == "1" {
 			t.Fatalf("end-to-end test cannot run (%s=1): missing %q", netnstest.RequireEnv, missing)
 		}
 		t.Skipf("end-to-end test skipped: missing %q (set %s=1 to fail instead)", missing, netnstest.RequireEnv)
 	}
-	return tools{telegraf: telegraf, influxd: influxd, plugin: buildPlugin(t)}
 }
 
 var (

@@ -13,19 +13,23 @@ import (
 
 // options are the command line, checked.
 type options struct {
-	family   uint8 // 0: both
-	reasons  []string
-	exclude  []string // nil: the default exclusions
-	port     uint16
-	netns    uint32
-	count    int
-	duration time.Duration
-	noStack  bool
-	json     bool
-	rate     uint32
-	mode     probe.Mode
-	listen   bool
-	interval time.Duration
+	family  uint8 // 0: both
+	reasons []string
+	exclude []string // nil: the default exclusions
+	port    uint16
+	netns   uint32
+	// container and cgroup keep the drops of one owner: a container's
+	// name or ID (or an ID's prefix), a cgroup v2 path and those below.
+	container string
+	cgroup    string
+	count     int
+	duration  time.Duration
+	noStack   bool
+	json      bool
+	rate      uint32
+	mode      probe.Mode
+	listen    bool
+	interval  time.Duration
 }
 
 func parseFlags(args []string, out io.Writer) (options, error) {
@@ -48,6 +52,8 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	})
 	port := fs.Uint("port", 0, "only drops with this port at either end")
 	netns := fs.Uint("netns", 0, "only drops in the network namespace with this inode (ls -Li /proc/PID/ns/net)")
+	fs.StringVar(&o.container, "container", "", "only drops of this container: its name, its ID or an ID's prefix")
+	fs.StringVar(&o.cgroup, "cgroup", "", "only drops of sockets in this cgroup v2 or below it, e.g. system.slice/nginx.service")
 	fs.IntVar(&o.count, "count", 0, "exit after printing this many drops")
 	fs.DurationVar(&o.duration, "duration", 0, "exit after this long")
 	fs.BoolVar(&o.noStack, "no-stack", false, "do not take or print kernel stacks")
@@ -55,7 +61,7 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 	rate := fs.Uint("rate", 100, "print at most this many drops per second per CPU; the rest are counted as suppressed")
 	fs.BoolVar(&o.listen, "listen", false, "also print, every -interval, each listening socket whose drop counter grew (full accept queue), in every network namespace")
 	fs.DurationVar(&o.interval, "interval", time.Second, "how often -listen looks at the listeners")
-	mode := fs.String("probe", string(probe.ModeAuto), "attach mode: auto, tp_btf_rx_sk, tp_btf or tracepoint")
+	mode := fs.String("probe", string(probe.ModeAuto), "attach mode: auto, tp_btf_rx_sk, tp_btf or raw_tp")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -86,6 +92,7 @@ func parseFlags(args []string, out io.Writer) (options, error) {
 		return o, errors.New("-count and -duration must not be negative")
 	}
 	o.port, o.netns, o.rate = uint16(*port), uint32(*netns), uint32(*rate)
+	o.cgroup = strings.Trim(o.cgroup, "/")
 	var err error
 	o.mode, err = probe.ParseMode(*mode)
 	return o, err

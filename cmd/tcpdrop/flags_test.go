@@ -17,12 +17,12 @@ func TestParseFlags(t *testing.T) {
 
 	o, err = parseFlags([]string{"-6", "-reason", "NO_SOCKET, TCP_CSUM", "-exclude", "", "-port", "443",
 		"-netns", "4026531840", "-count", "5", "-duration", "1m", "-no-stack", "--json", "-rate", "10", "-probe", "raw_tp",
-		"-listen", "-interval", "5s"}, io.Discard)
+		"-listen", "-interval", "5s", "-container", "web", "-cgroup", "/system.slice/"}, io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, options{
 		family: 6, reasons: []string{"NO_SOCKET", "TCP_CSUM"}, exclude: []string{}, port: 443, netns: 4026531840,
 		count: 5, duration: time.Minute, noStack: true, json: true, rate: 10, mode: probe.ModeRaw,
-		listen: true, interval: 5 * time.Second,
+		listen: true, interval: 5 * time.Second, container: "web", cgroup: "system.slice",
 	}, o)
 
 	for want, args := range map[string][]string{

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tcpdrop/tcpdrop/internal/drop"
 	"github.com/tcpdrop/tcpdrop/internal/kallsyms"
+	"github.com/tcpdrop/tcpdrop/internal/owner"
 )
 
 // namer names what the kernel reports in numbers (drop.Namer).
@@ -18,14 +19,14 @@ type namer interface {
 	Stack(addrs []uint64) []kallsyms.Symbol
 }
 
-const header = "TIME     PID    IP SADDR:SPORT          > DADDR:DPORT          STATE (FLAGS) REASON\n"
+const header = "TIME     PID    IP SADDR:SPORT          > DADDR:DPORT          STATE (FLAGS) REASON OWNER\n"
 
-// writeText prints a drop as bcc's tcpdrop did, plus the reason, then its
-// stack from the drop site down and a blank line.
-func writeText(w io.Writer, e drop.Event, n namer, stack bool) error {
-	_, err := fmt.Fprintf(w, "%-8s %-6d %-2d %-20s > %-20s %s (%s) %s\n",
+// writeText prints a drop as bcc's tcpdrop did, plus the reason and the
+// owner, then its stack from the drop site down and a blank line.
+func writeText(w io.Writer, e drop.Event, o owner.Owner, n namer, stack bool) error {
+	_, err := fmt.Fprintf(w, "%-8s %-6d %-2d %-20s > %-20s %s (%s) %s %s\n",
 		e.Time.Local().Format(time.TimeOnly), e.PID, e.Family, e.Src, e.Dst,
-		drop.State(e.State), drop.Flags(e.Flags), n.Reason(e.Reason))
+		drop.State(e.State), drop.Flags(e.Flags), n.Reason(e.Reason), ownerLabel(o))
 	if err != nil || !stack {
 		return err
 	}
@@ -57,9 +58,14 @@ type jsonEvent struct {
 	Ifindex  uint32    `json:"ifindex"`
 	Bytes    uint32    `json:"bytes"`
 	Stack    []string  `json:"stack"` // from the drop site down; empty with -no-stack
+	// The owner, "" where none is known.
+	Cgroup        string `json:"cgroup"`
+	ContainerID   string `json:"container_id"`
+	ContainerName string `json:"container_name"`
+	PodUID        string `json:"pod_uid"`
 }
 
-func writeJSON(enc *json.Encoder, e drop.Event, n namer) error {
+func writeJSON(enc *json.Encoder, e drop.Event, o owner.Owner, n namer) error {
 	stack := []string{}
 	for _, f := range n.Stack(e.Stack) {
 		stack = append(stack, f.String())
@@ -82,5 +88,10 @@ func writeJSON(enc *json.Encoder, e drop.Event, n namer) error {
 		Ifindex:  e.Ifindex,
 		Bytes:    e.Bytes,
 		Stack:    stack,
+
+		Cgroup:        o.Cgroup,
+		ContainerID:   o.Container.ID,
+		ContainerName: o.Container.Name,
+		PodUID:        o.Container.PodUID,
 	})
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tcpdrop/tcpdrop/internal/drop"
 	"github.com/tcpdrop/tcpdrop/internal/kallsyms"
+	"github.com/tcpdrop/tcpdrop/internal/owner"
 )
 
 // fakeNames names from maps; Stack is already trimmed, as drop.Namer's is.
@@ -53,16 +54,16 @@ func event(src, dst string) drop.Event {
 
 func TestWriteText(t *testing.T) {
 	var b bytes.Buffer
-	require.NoError(t, writeText(&b, event("10.74.40.245:50010", "10.74.40.245:58484"), names, true))
+	require.NoError(t, writeText(&b, event("10.74.40.245:50010", "10.74.40.245:58484"), owner.Owner{}, names, true))
 	e := event("[::1]:50010", "[::1]:9")
 	e.Family, e.State, e.Flags = 6, 1, 0x10
-	require.NoError(t, writeText(&b, e, names, false))
+	require.NoError(t, writeText(&b, e, owner.Owner{Cgroup: "system.slice/nginx.service"}, names, false))
 	require.Equal(t, ""+
-		"05:46:07 82093  4  10.74.40.245:50010   > 10.74.40.245:58484   NONE (SYN) NO_SOCKET\n"+
+		"05:46:07 82093  4  10.74.40.245:50010   > 10.74.40.245:58484   NONE (SYN) NO_SOCKET -\n"+
 		"    tcp_v4_rcv+0x91\n"+
 		"    ip_protocol_deliver_rcu+0x28\n"+
 		"\n"+
-		"05:46:07 82093  6  [::1]:50010          > [::1]:9              ESTABLISHED (ACK) NO_SOCKET\n",
+		"05:46:07 82093  6  [::1]:50010          > [::1]:9              ESTABLISHED (ACK) NO_SOCKET system.slice/nginx.service\n",
 		b.String())
 }
 
@@ -70,9 +71,9 @@ func TestWriteJSON(t *testing.T) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	e := event("127.0.0.1:41660", "127.0.0.1:9")
-	require.NoError(t, writeJSON(enc, e, names))
+	require.NoError(t, writeJSON(enc, e, web, names))
 	e.Stack = nil
-	require.NoError(t, writeJSON(enc, e, names))
+	require.NoError(t, writeJSON(enc, e, owner.Owner{}, names))
 
 	dec := json.NewDecoder(&b)
 	var got map[string]any
@@ -82,10 +83,12 @@ func TestWriteJSON(t *testing.T) {
 		"saddr": "127.0.0.1", "sport": 41660.0, "daddr": "127.0.0.1", "dport": 9.0,
 		"state": "NONE", "flags": "SYN", "reason": "NO_SOCKET", "frame": "tcp_v4_rcv", "location": "tcp_v4_rcv+0x91",
 		"netns": 4026531840.0, "ifindex": 1.0, "bytes": 60.0,
-		"stack": []any{"tcp_v4_rcv+0x91", "ip_protocol_deliver_rcu+0x28"},
+		"stack":  []any{"tcp_v4_rcv+0x91", "ip_protocol_deliver_rcu+0x28"},
+		"cgroup": web.Cgroup, "container_id": web.Container.ID, "container_name": "web", "pod_uid": "",
 	}, got)
 	got = nil
 	require.NoError(t, dec.Decode(&got))
 	require.Equal(t, []any{}, got["stack"], "no stack: an empty list, not null")
+	require.Equal(t, "", got["container_id"], "no owner: empty, and there")
 	require.False(t, dec.More(), "one object per line")
 }

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"regexp"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -76,9 +75,7 @@ func (c *command) wait(t *testing.T) (string, string) {
 func refused(t *testing.T, sight netnstest.Sight, network string) (reason string, drops int) {
 	t.Helper()
 	name := map[string]string{"tcp4": "closed port ipv4", "tcp6": "closed port ipv6"}[network]
-	i := slices.IndexFunc(netnstest.Scenarios, func(sc netnstest.Scenario) bool { return sc.Name == name })
-	require.GreaterOrEqual(t, i, 0, name)
-	for j, d := range netnstest.Scenarios[i].Drops {
+	for j, d := range netnstest.ScenarioNamed(t, name).Drops {
 		seen, where := sight.Sees(d)
 		if where == netnstest.NotCounted {
 			continue
@@ -113,7 +110,7 @@ func TestPrintsDropsWithReasonAndStack(t *testing.T) {
 			require.Equal(t, header, drops[0][:len(header)])
 			drops[0] = drops[0][len(header):]
 			line := regexp.MustCompile(`^\d\d:\d\d:\d\d \d+ +` + tc.ip + `  ` + tc.lo + `:\d+ +> ` + tc.lo + `:` +
-				strconv.Itoa(int(port)) + ` +NONE \(SYN\) ` + reason + `\n    ` + tc.site + `\+0x[0-9a-f]+\n(    \S.*\n?)+$`)
+				strconv.Itoa(int(port)) + ` +NONE \(SYN\) ` + reason + ` -\n    ` + tc.site + `\+0x[0-9a-f]+\n(    \S.*\n?)+$`)
 			for _, d := range drops {
 				require.Regexp(t, line, d)
 				require.NotContains(t, d, "bpf_")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,24 +10,38 @@ import (
 	"time"
 
 	"github.com/tcpdrop/tcpdrop/internal/drop"
+	"github.com/tcpdrop/tcpdrop/internal/hostproc"
+	"github.com/tcpdrop/tcpdrop/internal/owner"
 	"github.com/tcpdrop/tcpdrop/internal/probe"
 	"github.com/tcpdrop/tcpdrop/internal/reasons"
 	"github.com/tcpdrop/tcpdrop/internal/tracer"
 )
+
+// ownerKeys bounds the owners a window tells apart for -container and
+// -cgroup.
+const ownerKeys = 4096
 
 // every is how often the command cuts a window and prints its samples: the
 // probe does not wake a reader per drop.
 const every = 100 * time.Millisecond
 
 func run(o options, stdout, stderr io.Writer, stop <-chan os.Signal) error {
-	// The counts are kept too, in one series: they give the summary.
+	// The counts are kept too, in one series, or by owner for -container
+	// and -cgroup: they give the summary.
+	popts := probe.Options{Mode: o.mode, MaxKeys: 1, ReceiveHooks: true,
+		Family: o.family, Port: o.port, Netns: o.netns,
+		Sampling: probe.Sampling{Rate: o.rate, Stack: !o.noStack}}
+	if o.byOwner() {
+		popts.Dims, popts.MaxKeys = drop.DimCgroup|drop.DimContainer, ownerKeys
+	}
+	docker := cmp.Or(os.Getenv("DOCKER_HOST"), owner.DefaultDockerEndpoint)
 	tr, err := tracer.Start(tracer.Config{
-		Probe: probe.Options{Mode: o.mode, MaxKeys: 1, ReceiveHooks: true,
-			Family: o.family, Port: o.port, Netns: o.netns,
-			Sampling: probe.Sampling{Rate: o.rate, Stack: !o.noStack}},
+		Probe:   popts,
 		Include: reasons.List{Option: "-reason", Names: o.reasons},
 		Exclude: reasons.List{Option: "-exclude", Names: o.exclude},
 		Window:  every,
+		Owners:  &owner.Config{ProcRoot: hostproc.Path(), NetnsDir: "/run/netns", DockerEndpoint: docker},
+		Log:     stderrLog{stderr},
 	})
 	if err != nil {
 		return err
@@ -37,6 +52,9 @@ func run(o options, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 	}
 	for _, blind := range tr.Info().BlindSpots() {
 		fmt.Fprintf(stderr, "tcpdrop: %s\n", blind)
+	}
+	for _, missing := range tr.OwnersMissing() {
+		fmt.Fprintf(stderr, "tcpdrop: owners: %s\n", missing)
 	}
 	// The listeners' baseline comes before the line that says it traces:
 	// what happens after it is shown.
@@ -86,8 +104,8 @@ func run(o options, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 		if err != nil {
 			return err
 		}
-		total.add(s)
-		full, err := out.print(s.Samples)
+		total.add(s, o)
+		full, err := out.print(s)
 		if err != nil {
 			return err
 		}
@@ -109,16 +127,21 @@ type printer struct {
 	shown int
 }
 
-// print writes samples, up to -count in all; full says -count was reached.
-func (p *printer) print(samples []drop.Event) (full bool, err error) {
-	for _, e := range samples {
+// print writes a window's samples, up to -count in all; full says -count
+// was reached.
+func (p *printer) print(s tracer.Snapshot) (full bool, err error) {
+	for _, e := range s.Samples {
 		if p.o.count > 0 && p.shown >= p.o.count {
 			break
 		}
+		o := s.Owners[owner.Ref{Cgroup: e.Cgroup, Netns: e.Netns}]
+		if !p.o.wants(o) {
+			continue
+		}
 		if p.o.json {
-			err = writeJSON(p.enc, e, p.names)
+			err = writeJSON(p.enc, e, o, p.names)
 		} else {
-			err = writeText(p.w, e, p.names, !p.o.noStack)
+			err = writeText(p.w, e, o, p.names, !p.o.noStack)
 		}
 		if err != nil {
 			return false, err
@@ -130,10 +153,19 @@ func (p *printer) print(samples []drop.Event) (full bool, err error) {
 
 // summary adds up the windows, so that a rate limit or a full ring is
 // never mistaken for fewer drops.
-type summary struct{ drops, suppressed, lost, shed uint64 }
+type summary struct{ drops, unowned, suppressed, lost, shed uint64 }
 
-func (s *summary) add(w tracer.Snapshot) {
-	s.drops += w.Drops()
+// add counts a window's drops, those of the owner asked for with
+// -container or -cgroup.
+func (s *summary) add(w tracer.Snapshot, o options) {
+	for _, c := range w.Counts {
+		if !o.byOwner() || o.wants(w.Owners[owner.Ref{Cgroup: c.Key.Cgroup, Netns: c.Key.Netns}]) {
+			s.drops += c.Drops
+		}
+	}
+	if o.byOwner() {
+		s.unowned += w.Stats.MapFull
+	}
 	s.suppressed += w.Stats.Suppressed
 	s.lost += w.Stats.Lost
 	s.shed += w.Stats.EventsShed + w.Stats.BadRecords
@@ -143,6 +175,9 @@ func (s summary) write(stderr io.Writer, shown int, rate uint32) error {
 	line := fmt.Sprintf("%d TCP drops counted, %d shown", s.drops, shown)
 	if s.suppressed > 0 {
 		line += fmt.Sprintf(", %d suppressed by -rate %d", s.suppressed, rate)
+	}
+	if s.unowned > 0 {
+		line += fmt.Sprintf(", %d of no known owner (more than %d owners in a window)", s.unowned, ownerKeys)
 	}
 	if s.lost > 0 {
 		line += fmt.Sprintf(", %d lost (event ring full)", s.lost)

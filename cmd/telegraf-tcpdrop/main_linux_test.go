@@ -182,18 +182,16 @@ func netnsDrops(t *testing.T, lines []string, netns string, after time.Time) (ma
 // emulation take seconds.
 const execdGrace = 5 * time.Second
 
-// closedPortSeries are the series n refused IPv4 connects make: the SYN
-// dropped for want of a socket, and before 5.18 also the RST that the
-// connecting socket drops through tcp_drop() (counted from sk_drops; later
-// kernels consume it).
-func closedPortSeries(t *testing.T, n int64) map[string]int64 {
-	reason := "NO_SOCKET"
-	if !netnstest.KernelAtLeast(t, 5, 17) {
-		reason = "UNKNOWN"
-	}
-	want := map[string]int64{"flags=SYN,frame=tcp_v4_rcv,reason=" + reason + ",state=NONE": n}
-	if !netnstest.KernelAtLeast(t, 5, 18) {
-		want["flags=RST|ACK,frame=tcp_drop,reason=UNKNOWN,state=CLOSE"] = n
+// closedPortSeries are the series n refused IPv4 connects make on this
+// kernel, as the probe that printed lines sees them.
+func closedPortSeries(t *testing.T, lines []string, n int64) map[string]int64 {
+	t.Helper()
+	sight := netnstest.SightOf(t, probeTags(t, lines))
+	want := map[string]int64{}
+	for _, d := range netnstest.ScenarioNamed(t, "closed port ipv4").Drops {
+		if d, where := sight.Sees(d); where == netnstest.OwnNetns {
+			want["flags="+d.Flags+",frame="+d.Frame+",reason="+d.Reason+",state="+d.State] += n
+		}
 	}
 	return want
 }
@@ -212,7 +210,7 @@ func TestShimPrintsExactWindowsAndExitsWhenStdinCloses(t *testing.T) {
 	require.NoError(t, err)
 	const n = 1000
 	require.NoError(t, ns.ConnectClosed("tcp4", port, n))
-	want := closedPortSeries(t, n)
+	want := closedPortSeries(t, s.lines(false), n)
 	require.Eventually(t, func() bool {
 		got, _ := netnsDrops(t, s.lines(false), netns, after)
 		for series, drops := range want {

@@ -18,6 +18,8 @@ const (
 	DimFamily
 	DimNetns
 	DimLocalPort
+	DimCgroup    // the socket's cgroup v2 path
+	DimContainer // user space only: the owner of the cgroup or namespace
 )
 
 // dimNames are the group_by names, which are also the tag keys.
@@ -32,6 +34,8 @@ var dimNames = []struct {
 	{DimFamily, "family"},
 	{DimNetns, "netns"},
 	{DimLocalPort, "local_port"},
+	{DimCgroup, "cgroup"},
+	{DimContainer, "container"},
 }
 
 // ParseDims reads group_by names; an unknown or repeated name is an error.
@@ -66,6 +70,16 @@ func DimNames() []string {
 		names[i] = dn.name
 	}
 	return names
+}
+
+// Kernel is what the probe keys a window by to give d: a drop's owner is
+// found from its socket's cgroup or, for a drop without a socket, from its
+// network namespace.
+func (d Dims) Kernel() Dims {
+	if d&(DimCgroup|DimContainer) != 0 {
+		d |= DimCgroup | DimNetns
+	}
+	return d &^ DimContainer
 }
 
 // Has reports whether every dimension of o is in d.

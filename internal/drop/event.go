@@ -15,6 +15,7 @@ type Event struct {
 	Location uint64   // drop site, as Key.Location
 	Stack    []uint64 // return addresses, innermost first; empty if not taken
 	Netns    uint32
+	Cgroup   uint64 // the socket's cgroup v2 id, 0 without a socket
 	Ifindex  uint32
 	PID      uint32 // the task running when the packet was dropped
 	Comm     string

@@ -13,6 +13,7 @@ const LocationTCPDrop = 1
 // named only on the way out. Dimensions not grouped by are zero.
 type Key struct {
 	Location  uint64 // drop site address, named as the frame
+	Cgroup    uint64 // the socket's cgroup v2 id, 0 without a socket
 	Reason    uint32 // enum skb_drop_reason of the running kernel
 	Netns     uint32 // network namespace inode
 	LocalPort uint16
@@ -26,4 +27,13 @@ type Count struct {
 	Key   Key
 	Drops uint64
 	Bytes uint64
+}
+
+// Total is the drops of counts.
+func Total(counts []Count) uint64 {
+	var n uint64
+	for _, c := range counts {
+		n += c.Drops
+	}
+	return n
 }

@@ -2,11 +2,8 @@ package listeners
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -83,9 +80,7 @@ func scanHelper(args string) int {
 // same namespace when it is also named (bound into a netns directory).
 func TestPrivileges(t *testing.T) {
 	netnstest.RequirePrivileges(t)
-	setpriv, err := exec.LookPath("setpriv")
-	require.NoError(t, err, "setpriv (util-linux)")
-	helper := copyTestBinary(t)
+	helper := netnstest.SharedTestBinary(t, "listeners.test")
 
 	ns := netnstest.New(t)
 	port, err := ns.ListenBacklog("tcp4", 1)
@@ -96,18 +91,9 @@ func TestPrivileges(t *testing.T) {
 
 	run := func(t *testing.T, uid, gid, caps, netnsDir string) seenBy {
 		t.Helper()
-		args := []string{"--reuid=" + uid, "--regid=" + gid, "--clear-groups",
-			"--inh-caps=-all" + caps, "--ambient-caps=-all" + caps, "--bounding-set=-all" + caps, "--", helper}
-		cmd := exec.Command(setpriv, args...)
-		cmd.Env = append(os.Environ(), fmt.Sprintf("%s=%d %s", helperEnv, ns.Inode(), netnsDir))
-		out, err := cmd.Output()
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			t.Fatalf("helper: %v: %s", err, exit.Stderr)
-		}
-		require.NoError(t, err)
 		var s seenBy
-		require.NoError(t, json.Unmarshal(out, &s), "%s", out)
+		netnstest.RunJSON(t, append(netnstest.AsUser(t, uid, gid, caps), helper),
+			fmt.Sprintf("%s=%d %s", helperEnv, ns.Inode(), netnsDir), &s)
 		return s
 	}
 	const documented = ",+bpf,+perfmon,+syslog"
@@ -137,7 +123,7 @@ func TestPrivileges(t *testing.T) {
 			if tc.uid == "0" {
 				gid = "0"
 			}
-			dir := filepath.Join(sharedTempDir(t), "none")
+			dir := filepath.Join(netnstest.SharedTempDir(t), "none")
 			if tc.named {
 				dir = named
 			}
@@ -160,7 +146,7 @@ func TestPrivileges(t *testing.T) {
 // /run/netns, and returns the directory.
 func bindNamespace(t *testing.T, ns *netnstest.NS) string {
 	t.Helper()
-	dir := sharedTempDir(t)
+	dir := netnstest.SharedTempDir(t)
 	target := filepath.Join(dir, "test")
 	require.NoError(t, os.WriteFile(target, nil, 0o444))
 	var src string
@@ -169,31 +155,5 @@ func bindNamespace(t *testing.T, ns *netnstest.NS) string {
 		return unix.Mount(src, target, "", unix.MS_BIND, "")
 	}))
 	t.Cleanup(func() { require.NoError(t, unix.Unmount(target, unix.MNT_DETACH)) })
-	return dir
-}
-
-// copyTestBinary copies this test binary where every user can run it.
-func copyTestBinary(t *testing.T) string {
-	t.Helper()
-	self, err := os.Executable()
-	require.NoError(t, err)
-	dst := filepath.Join(sharedTempDir(t), "listeners.test")
-	in, err := os.Open(self)
-	require.NoError(t, err)
-	defer in.Close()
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o755)
-	require.NoError(t, err)
-	_, err = io.Copy(out, in)
-	require.NoError(t, err)
-	require.NoError(t, out.Close())
-	return dst
-}
-
-// sharedTempDir is a temporary directory every user can read.
-func sharedTempDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	require.NoError(t, os.Chmod(dir, 0o755))
-	require.NoError(t, os.Chmod(filepath.Dir(dir), 0o755))
 	return dir
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/mdlayher/netlink"
 	"github.com/prometheus/procfs"
+
+	"github.com/tcpdrop/tcpdrop/internal/netnsscan"
 	"golang.org/x/sys/unix"
 )
 
@@ -44,7 +46,7 @@ func NewScanner(cfg Config) (*Scanner, error) {
 		own.Close()
 		return nil, fmt.Errorf("stat own netns: %w", err)
 	}
-	caps, err := effectiveCaps()
+	caps, err := netnsscan.EffectiveCaps()
 	if err != nil {
 		own.Close()
 		return nil, err
@@ -69,7 +71,7 @@ func (s *Scanner) Own() uint64 { return s.ino }
 // Scan finds the namespaces and reads those whose turn it is. A namespace
 // that disappears meanwhile is left out without an error.
 func (s *Scanner) Scan() (Scan, error) {
-	found, hidden, err := discover(s.cfg.ProcRoot, s.cfg.NetnsDir)
+	found, hidden, err := netnsscan.Discover(s.cfg.ProcRoot, s.cfg.NetnsDir)
 	if err != nil {
 		return Scan{}, fmt.Errorf("find namespaces: %w", err)
 	}
@@ -128,9 +130,9 @@ func (s *Scanner) turn(all []uint64) []uint64 {
 var errGone = errors.New("namespace gone")
 
 // read lists one namespace's listeners and reads its netstat counters.
-func (s *Scanner) read(p place) (Namespace, error) {
-	ns := Namespace{Inode: p.inode}
-	if p.inode == s.ino {
+func (s *Scanner) read(p netnsscan.Place) (Namespace, error) {
+	ns := Namespace{Inode: p.Inode}
+	if p.Inode == s.ino {
 		c, err := netlink.Dial(unix.NETLINK_INET_DIAG, nil)
 		if err != nil {
 			return ns, fmt.Errorf("sock_diag: %w", err)
@@ -143,13 +145,13 @@ func (s *Scanner) read(p place) (Namespace, error) {
 		ns.Netstat, _ = readNetstat(s.self, os.Getpid()) // nil: not reported
 		return ns, nil
 	}
-	f, err := os.Open(p.path)
+	f, err := os.Open(p.Path)
 	if err != nil {
 		return ns, goneOr(err)
 	}
 	defer f.Close()
 	var st unix.Stat_t
-	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Ino != p.inode {
+	if err := unix.Fstat(int(f.Fd()), &st); err != nil || st.Ino != p.Inode {
 		return ns, errGone // the task moved to another namespace
 	}
 	c, netstat, err := s.enter(f)
@@ -157,7 +159,7 @@ func (s *Scanner) read(p place) (Namespace, error) {
 	case errors.Is(err, unix.EPERM):
 		// Without CAP_SYS_ADMIN only the counters of namespaces with a
 		// task can be read, from outside.
-		if p.tid != 0 {
+		if p.TID != 0 {
 			ns.Netstat = s.netstatOutside(p)
 		}
 		return ns, nil
@@ -217,12 +219,12 @@ func (s *Scanner) enter(f *os.File) (*netlink.Conn, *Netstat, error) {
 // netstatOutside reads the counters of a namespace through the proc
 // directory of a task in it, and keeps them only if the task was still in
 // that namespace afterwards.
-func (s *Scanner) netstatOutside(p place) *Netstat {
-	n, err := readNetstat(s.host, p.tid)
+func (s *Scanner) netstatOutside(p netnsscan.Place) *Netstat {
+	n, err := readNetstat(s.host, p.TID)
 	if err != nil {
 		return nil
 	}
-	if ino, err := nsInode(p.path); err != nil || ino != p.inode {
+	if ino, err := netnsscan.Inode(p.Path); err != nil || ino != p.Inode {
 		return nil
 	}
 	return n

@@ -66,10 +66,39 @@ func (n *NS) Established(network string) (*Conn, error) {
 	return c, nil
 }
 
-// Close closes both ends; later calls return the first result.
+// Dial connects to a server that listens on port of the namespace's
+// loopback, such as a process of a container the test joined: the
+// connection's server end is not the test's, so Server is nil.
+func (n *NS) Dial(network string, port uint16) (*Conn, error) {
+	fam, err := family(network)
+	if err != nil {
+		return nil, err
+	}
+	c := &Conn{Network: network, ServerPort: port}
+	err = n.Do(func() error {
+		d := net.Dialer{Timeout: establishTimeout}
+		client, err := d.Dial(network, net.JoinHostPort(loopbackIP(fam).String(), fmt.Sprint(port)))
+		if err != nil {
+			return fmt.Errorf("dial: %w", err)
+		}
+		c.Client = client
+		c.ClientPort = uint16(client.LocalAddr().(*net.TCPAddr).Port)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	n.track(c.Close)
+	return c, nil
+}
+
+// Close closes the ends the test has; later calls return the first result.
 func (c *Conn) Close() error {
 	c.once.Do(func() {
-		c.closeErr = errors.Join(c.Client.Close(), c.Server.Close())
+		c.closeErr = c.Client.Close()
+		if c.Server != nil {
+			c.closeErr = errors.Join(c.closeErr, c.Server.Close())
+		}
 	})
 	return c.closeErr
 }

@@ -17,10 +17,12 @@ import (
 // ErrClosed is returned by NS methods once the namespace thread is gone.
 var ErrClosed = errors.New("netns closed")
 
-// NS is a private network namespace owned by one locked OS thread.
+// NS is a network namespace served by one locked OS thread: a private one,
+// or one the test joined.
 type NS struct {
 	pid, tid int
 	inode    uint64
+	enter    func() error // moves the namespace thread into it
 
 	reqs   chan request
 	stop   chan struct{}
@@ -53,7 +55,42 @@ func New(t testing.TB) *NS {
 // Open is New for programs that are not tests, such as the benchmark: the
 // caller must Close the namespace.
 func Open() (*NS, error) {
+	return open(func() error {
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			return fmt.Errorf("unshare netns: %w", err)
+		}
+		return nil
+	})
+}
+
+// Join is New for a namespace that exists, such as a container's, named
+// by a file of it (/proc/PID/ns/net): the test's sockets then live there
+// beside the container's. Close leaves the namespace to its owner.
+func Join(t testing.TB, path string) *NS {
+	t.Helper()
+	n, err := open(func() error {
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("open netns: %w", err)
+		}
+		defer unix.Close(fd)
+		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
+			return fmt.Errorf("setns: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("netnstest: %v", err)
+	}
+	t.Cleanup(n.Close)
+	return n
+}
+
+// open serves a namespace that enter, run on the namespace thread, moves
+// that thread into.
+func open(enter func() error) (*NS, error) {
 	n := &NS{
+		enter:   enter,
 		pid:     os.Getpid(),
 		reqs:    make(chan request),
 		stop:    make(chan struct{}),
@@ -64,7 +101,7 @@ func Open() (*NS, error) {
 	go n.start(ready)
 	if err := <-ready; err != nil {
 		<-n.exited
-		return nil, fmt.Errorf("new namespace: %w", err)
+		return nil, fmt.Errorf("namespace: %w", err)
 	}
 	return n, nil
 }
@@ -119,8 +156,8 @@ func (n *NS) serve(ready chan<- error) {
 
 // setup runs on the locked thread, before it serves requests.
 func (n *NS) setup() error {
-	if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
-		return fmt.Errorf("unshare netns: %w", err)
+	if err := n.enter(); err != nil {
+		return err
 	}
 	n.tid = unix.Gettid()
 	// thread-self, not self: self is the thread group leader, which stays

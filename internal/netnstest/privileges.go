@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tcpdrop/tcpdrop/internal/netnsscan"
 )
 
 // RequireEnv is the environment variable that turns a missing privilege from
@@ -49,7 +51,7 @@ func missingPrivileges() string {
 	if uid := os.Geteuid(); uid != 0 {
 		missing = append(missing, fmt.Sprintf("not root (euid %d)", uid))
 	}
-	eff, err := effectiveCaps()
+	eff, err := netnsscan.EffectiveCaps()
 	if err != nil {
 		return strings.Join(append(missing, err.Error()), "; ")
 	}
@@ -59,15 +61,4 @@ func missingPrivileges() string {
 		}
 	}
 	return strings.Join(missing, "; ")
-}
-
-// effectiveCaps returns the calling thread's effective capability set as a
-// 64-bit mask (version 3 headers split it over two 32-bit words).
-func effectiveCaps() (uint64, error) {
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var data [2]unix.CapUserData
-	if err := unix.Capget(&hdr, &data[0]); err != nil {
-		return 0, fmt.Errorf("capget: %w", err)
-	}
-	return uint64(data[0].Effective) | uint64(data[1].Effective)<<32, nil
 }

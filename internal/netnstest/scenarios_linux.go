@@ -258,3 +258,16 @@ func toListener(flags uint8) func(testing.TB, *NS) (func() error, error) {
 		return sendRaw(ns, Segment{Network: "tcp4", SrcPort: src, DstPort: port, Seq: 1, Ack: 1, Flags: flags, Window: 1024})
 	}
 }
+
+// ScenarioNamed is the scenario of that name. An unknown name is a typo in
+// a test, which it fails.
+func ScenarioNamed(t testing.TB, name string) Scenario {
+	t.Helper()
+	for _, s := range Scenarios {
+		if s.Name == name {
+			return s
+		}
+	}
+	t.Fatalf("no scenario %q", name)
+	return Scenario{}
+}

@@ -35,8 +35,15 @@ type Seq struct {
 // TCP_REPAIR_OFF_NO_WP: plain TCP_REPAIR_OFF would send a window probe,
 // an old-sequence segment that the client drops. Leaving repair mode also
 // clears the socket's SO_REUSEADDR, which only matters to bind.
+//
+// Without the server end (Dial), the client's numbers tell the server's:
+// on an idle connection each end expects what the other sends next.
 func (c *Conn) ServerSeq() (Seq, error) {
-	return readSeq(c.Server)
+	if c.Server != nil {
+		return readSeq(c.Server)
+	}
+	s, err := readSeq(c.Client)
+	return Seq{RcvNxt: s.SndNxt, SndNxt: s.RcvNxt}, err
 }
 
 func readSeq(conn net.Conn) (Seq, error) {

@@ -19,10 +19,11 @@ func TestDimsMatchTheProbe(t *testing.T) {
 		drop.DimFamily:    bpf.TcpdropDimensionDIM_FAMILY,
 		drop.DimNetns:     bpf.TcpdropDimensionDIM_NETNS,
 		drop.DimLocalPort: bpf.TcpdropDimensionDIM_LOCAL_PORT,
+		drop.DimCgroup:    bpf.TcpdropDimensionDIM_CGROUP,
 	} {
 		require.Equal(t, uint32(want), uint32(d))
 	}
-	require.Len(t, drop.DimNames(), 7)
+	require.Len(t, drop.DimNames(), 9)
 }
 
 func TestParseMode(t *testing.T) {

@@ -105,6 +105,7 @@ func decode(raw []byte, c clock) (drop.Event, error) {
 		Reason:   e.Reason,
 		Location: e.Location,
 		Netns:    e.Netns,
+		Cgroup:   e.Cgroup,
 		Ifindex:  e.Ifindex,
 		PID:      e.Pid,
 		Comm:     comm(e.Comm),

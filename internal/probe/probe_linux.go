@@ -139,7 +139,7 @@ func configure(spec *ebpf.CollectionSpec, opts Options, k kernel) error {
 	interval, burst := opts.Sampling.bucket()
 	ring := ringSize(opts.Sampling)
 	for name, v := range map[string]any{
-		bpf.TcpdropVarDims:             uint32(opts.Dims),
+		bpf.TcpdropVarDims:             uint32(opts.Dims.Kernel()),
 		bpf.TcpdropVarFilterMode:       mode,
 		bpf.TcpdropVarReasonBits:       bits,
 		bpf.TcpdropVarFilterFamily:     opts.Family,

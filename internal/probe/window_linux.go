@@ -39,11 +39,7 @@ type WindowStats struct {
 // Suppressed is how many counted drops the token bucket did not sample,
 // when sampling is on.
 func (w Window) Suppressed() uint64 {
-	var drops uint64
-	for _, c := range w.Counts {
-		drops += c.Drops
-	}
-	tried := drops + w.Stats.MapFull - w.Stats.SkDrops
+	tried := drop.Total(w.Counts) + w.Stats.MapFull - w.Stats.SkDrops
 	return tried - min(tried, w.Stats.Sampled+w.Stats.Lost)
 }
 
@@ -124,6 +120,7 @@ func drain(m *ebpf.Map, cpus int) ([]drop.Count, WindowStats, error) {
 			}
 			counts = append(counts, drop.Count{Key: drop.Key{
 				Location:  key.Location,
+				Cgroup:    key.Cgroup,
 				Reason:    key.Reason,
 				Netns:     key.Netns,
 				LocalPort: key.LocalPort,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tcpdrop/tcpdrop/internal/drop"
+	"github.com/tcpdrop/tcpdrop/internal/owner"
 )
 
 // Snapshot is one window, cut at one swap of the probe's window map: its
@@ -25,6 +26,9 @@ type Snapshot struct {
 	// Naming is why drop sites and stacks could not be named for this
 	// snapshot, nil when they were; they are then addresses.
 	Naming error
+	// Owners are whose the keys' and samples' drops are, by their cgroup
+	// and namespace; nil unless the tracer resolves owners.
+	Owners map[owner.Ref]owner.Owner
 }
 
 // Stats are the probe's counters of one window. Those the kernel keeps
@@ -68,10 +72,4 @@ type RunStats struct {
 }
 
 // Drops is the sum of the window's counted drops.
-func (s Snapshot) Drops() uint64 {
-	var n uint64
-	for _, c := range s.Counts {
-		n += c.Drops
-	}
-	return n
-}
+func (s Snapshot) Drops() uint64 { return drop.Total(s.Counts) }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tcpdrop/tcpdrop/internal/drop"
 	"github.com/tcpdrop/tcpdrop/internal/kallsyms"
+	"github.com/tcpdrop/tcpdrop/internal/owner"
 	"github.com/tcpdrop/tcpdrop/internal/probe"
 	"github.com/tcpdrop/tcpdrop/internal/reasons"
 )
@@ -28,6 +29,11 @@ type Config struct {
 	// KernelReasons replaces reasons.NewKernel in tests, which take the
 	// path of a kernel without drop reasons with it.
 	KernelReasons func(*btf.Cache) (*reasons.Decoder, error)
+	// Owners, when set, has each snapshot say whose its drops are: the
+	// cgroups and containers of its keys (if grouped by cgroup or
+	// container) and of its samples.
+	Owners *owner.Config
+	Log    owner.Logger
 }
 
 // Tracer is a running probe with its naming and its ring reader. It is the
@@ -42,6 +48,8 @@ type Tracer struct {
 	sampling probe.Sampling
 	cpus     int
 	maxKeys  uint32
+
+	owners *owner.Resolver // nil unless Config.Owners
 
 	store   *store        // nil without sampling
 	flushed chan struct{} // the reader handed over a flush
@@ -105,6 +113,11 @@ func Start(cfg Config) (_ *Tracer, err error) {
 	}
 	t := &Tracer{probe: p, info: p.Info(), names: names, dims: opts.Dims, sampling: opts.Sampling, cpus: cpus,
 		maxKeys: opts.MaxKeys, start: time.Now()}
+	if cfg.Owners != nil {
+		if t.owners, err = owner.New(*cfg.Owners, cfg.Log); err != nil {
+			return nil, errors.Join(fmt.Errorf("owners: %w", err), p.Close())
+		}
+	}
 	t.progStats(&Stats{}) // the baseline of the first window
 	if err := names.Symbols.Check(); err != nil {
 		t.naming = explainNaming(err)
@@ -162,7 +175,35 @@ func (t *Tracer) Snapshot() (Snapshot, error) {
 		s.Samples, s.Stats.EventsShed, s.Stats.BadRecords = t.store.take(gen, size)
 	}
 	s.Naming = t.prepareNames(s)
+	s.Owners = t.resolveOwners(s)
 	return s, err
+}
+
+// resolveOwners finds whose the snapshot's keys and samples are, once for
+// each distinct cgroup and namespace, nil without an owner resolver.
+func (t *Tracer) resolveOwners(s Snapshot) map[owner.Ref]owner.Owner {
+	if t.owners == nil {
+		return nil
+	}
+	var refs []owner.Ref
+	if t.dims.Kernel().Has(drop.DimCgroup) {
+		for _, c := range s.Counts {
+			refs = append(refs, owner.Ref{Cgroup: c.Key.Cgroup, Netns: c.Key.Netns})
+		}
+	}
+	for _, e := range s.Samples {
+		refs = append(refs, owner.Ref{Cgroup: e.Cgroup, Netns: e.Netns})
+	}
+	return t.owners.Resolve(refs)
+}
+
+// OwnersMissing says what the owner resolver cannot see and what would
+// let it, one sentence each; nil without one.
+func (t *Tracer) OwnersMissing() []string {
+	if t.owners == nil {
+		return nil
+	}
+	return t.owners.Missing()
 }
 
 // drain has the reader hand over everything in the ring now. Every drop
@@ -253,6 +294,9 @@ func (t *Tracer) Close() error {
 		return nil
 	}
 	err := t.probe.Close()
+	if t.owners != nil {
+		err = errors.Join(err, t.owners.Close())
+	}
 	if t.reading != nil {
 		<-t.reading
 	}

@@ -1,7 +1,6 @@
 package tcpdrop
 
 import (
-	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -21,14 +20,6 @@ import (
 // cannot change them.
 
 const burst = 200 // drops per scenario
-
-// scenario is the netnstest scenario of that name.
-func scenario(t *testing.T, name string) netnstest.Scenario {
-	t.Helper()
-	i := slices.IndexFunc(netnstest.Scenarios, func(sc netnstest.Scenario) bool { return sc.Name == name })
-	require.GreaterOrEqual(t, i, 0, name)
-	return netnstest.Scenarios[i]
-}
 
 func TestDropsAreCountedExactly(t *testing.T) {
 	netnstest.RequirePrivileges(t)
@@ -71,7 +62,7 @@ func requireScenario(t *testing.T, p plugin, ns *netnstest.NS, sc netnstest.Scen
 		want[in][key(d.Reason, d.State, d.Flags, d.Frame, d.Family)] += d.Count
 		total[in] += d.Count
 	}
-	got := collectNetns(t, p, total)
+	got := collectBy(t, p, "netns", total)
 	ours := byKey(got[netns])
 	for _, d := range sc.Drops {
 		if d, _ := sight.Sees(d); d.InlinedInto != "" {
@@ -114,7 +105,7 @@ func TestSamplesNameTheDropSite(t *testing.T) {
 				return
 			}
 			p := startPlugin(t, mode, func(p *TCPDrop) { p.EventMetrics = true })
-			refused, _ := probeSight(t, p).Sees(scenario(t, "closed port ipv6").Drops[0])
+			refused, _ := probeSight(t, p).Sees(netnstest.ScenarioNamed(t, "closed port ipv6").Drops[0])
 			ns := p.newNS(t)
 			port := freePort(t, ns, "tcp6")
 			const n = 20
@@ -175,7 +166,7 @@ func TestWithoutDropReasons(t *testing.T) {
 	sight := probeSight(t, p)
 	sight.Reasons = false
 	ns := p.newNS(t)
-	sc := scenario(t, "closed port ipv4")
+	sc := netnstest.ScenarioNamed(t, "closed port ipv4")
 	require.NoError(t, sc.Cause(t, ns))
 	requireScenario(t, p, ns, sc, sight)
 
@@ -263,22 +254,22 @@ func freePort(t *testing.T, ns *netnstest.NS, network string) uint16 {
 func collect(t *testing.T, p plugin, ns *netnstest.NS, want uint64) map[string]series {
 	t.Helper()
 	netns := strconv.FormatUint(ns.Inode(), 10)
-	return collectNetns(t, p, map[string]uint64{netns: want})[netns]
+	return collectBy(t, p, "netns", map[string]uint64{netns: want})[netns]
 }
 
-// collectNetns gathers windows until, for every namespace (by netns tag)
-// in want, at least that many drops arrived, then one more, and returns
-// those namespaces' series by tag set.
-func collectNetns(t *testing.T, p plugin, want map[string]uint64) map[string]map[string]series {
+// collectBy gathers windows until, for every value of tag in want (a
+// netns, a container_id), at least that many drops arrived, then one more,
+// and returns those values' series by tag set.
+func collectBy(t *testing.T, p plugin, tag string, want map[string]uint64) map[string]map[string]series {
 	t.Helper()
 	got := map[string]map[string]series{}
 	total := map[string]uint64{}
-	for netns := range want {
-		got[netns] = map[string]series{}
+	for v := range want {
+		got[v] = map[string]series{}
 	}
 	arrived := func() bool {
-		for netns, n := range want {
-			if total[netns] < n {
+		for v, n := range want {
+			if total[v] < n {
 				return false
 			}
 		}
@@ -289,8 +280,8 @@ func collectNetns(t *testing.T, p plugin, want map[string]uint64) map[string]map
 		time.Sleep(100 * time.Millisecond)
 		require.NoError(t, p.Gather(p.acc))
 		for _, m := range p.acc.GetTelegrafMetrics() {
-			netns := m.Tags()["netns"]
-			if _, ok := want[netns]; m.Name() != "tcpdrop" || !ok {
+			v := m.Tags()[tag]
+			if _, ok := want[v]; m.Name() != "tcpdrop" || !ok {
 				continue
 			}
 			drops, ok := m.GetField("drops")
@@ -301,11 +292,11 @@ func collectNetns(t *testing.T, p plugin, want map[string]uint64) map[string]map
 			if m.Tags()["frame"] != "tcp_drop" { // counted from sk_drops: not known
 				require.Positive(t, bytes)
 			}
-			s := got[netns][tagID(m.Tags())]
+			s := got[v][tagID(m.Tags())]
 			s.tags = m.Tags()
 			s.drops += uint64(drops.(int64))
-			got[netns][tagID(m.Tags())] = s
-			total[netns] += uint64(drops.(int64))
+			got[v][tagID(m.Tags())] = s
+			total[v] += uint64(drops.(int64))
 		}
 		p.acc.ClearMetrics()
 		if arrived() || time.Now().After(deadline) {

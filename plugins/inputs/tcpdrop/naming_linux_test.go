@@ -53,7 +53,7 @@ func TestCountsWithoutNames(t *testing.T) {
 
 	// The refused SYNs; before 5.18 the RSTs that refuse them are counted
 	// too, from sk_drops, with the fixed frame tcp_drop.
-	refused, _ := probeSight(t, p).Sees(scenario(t, "closed port ipv4").Drops[0])
+	refused, _ := probeSight(t, p).Sees(netnstest.ScenarioNamed(t, "closed port ipv4").Drops[0])
 	syns := func(got map[string]series) []series {
 		var out []series
 		for _, s := range got {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tcpdrop/tcpdrop/internal/drop"
+	"github.com/tcpdrop/tcpdrop/internal/owner"
 )
 
 // namer names the parts of a key that depend on the running kernel.
@@ -23,11 +24,12 @@ type series struct {
 
 // aggregate turns a window's kernel keys into series. Keys that name alike
 // merge: every drop site inside one function is one frame.
-func aggregate(counts []drop.Count, dims drop.Dims, n namer) []series {
+func aggregate(counts []drop.Count, dims drop.Dims, n namer, owners map[owner.Ref]owner.Owner) []series {
 	byID := make(map[string]*series, len(counts))
 	var ids []string
 	for _, c := range counts {
 		tags := tagsOf(c.Key, dims, n)
+		ownerTags(tags, owners[owner.Ref{Cgroup: c.Key.Cgroup, Netns: c.Key.Netns}], dims)
 		id := tagID(tags)
 		s, ok := byID[id]
 		if !ok {

@@ -14,6 +14,8 @@ import (
 	"github.com/influxdata/telegraf/plugins/inputs"
 
 	"github.com/tcpdrop/tcpdrop/internal/drop"
+	"github.com/tcpdrop/tcpdrop/internal/hostproc"
+	"github.com/tcpdrop/tcpdrop/internal/owner"
 	"github.com/tcpdrop/tcpdrop/internal/probe"
 	"github.com/tcpdrop/tcpdrop/internal/reasons"
 	"github.com/tcpdrop/tcpdrop/internal/tracer"
@@ -41,6 +43,9 @@ type TCPDrop struct {
 	ReceiveHooks    bool            `toml:"receive_hooks"`
 	Listeners       bool            `toml:"listeners"`
 	ListenersMaxNS  int             `toml:"listeners_max_namespaces"`
+	DockerEndpoint  string          `toml:"docker_endpoint"`
+	RunningTotals   bool            `toml:"running_totals"`
+	TotalsMaxSeries int             `toml:"running_totals_max_series"`
 	Log             telegraf.Logger `toml:"-"`
 
 	dims drop.Dims
@@ -83,6 +88,9 @@ func (t *TCPDrop) Init() error {
 	if t.ListenersMaxNS < 0 || t.ListenersMaxNS > maxListenNamespacesLimit {
 		return fmt.Errorf("listeners_max_namespaces must be between 0 (all) and %d", maxListenNamespacesLimit)
 	}
+	if t.TotalsMaxSeries < 1 || t.TotalsMaxSeries > maxTotalsSeriesLimit {
+		return fmt.Errorf("running_totals_max_series must be between 1 and %d", maxTotalsSeriesLimit)
+	}
 	for _, list := range []struct {
 		name    string
 		reasons []string
@@ -109,6 +117,8 @@ func New() *TCPDrop {
 		ReceiveHooks:    true,
 		Listeners:       true,
 		ListenersMaxNS:  1000,
+		DockerEndpoint:  owner.DefaultDockerEndpoint,
+		TotalsMaxSeries: 10000,
 	}
 }
 
@@ -119,6 +129,16 @@ func (t *TCPDrop) sampling() probe.Sampling {
 		return probe.Sampling{}
 	}
 	return probe.Sampling{Rate: t.EventsPerSecond, Stack: true}
+}
+
+// owners says where to look for the owners of drops, nil when no
+// measurement names them: the cgroup and container dimensions, and
+// tcpdrop_event's fields.
+func (t *TCPDrop) owners() *owner.Config {
+	if t.dims&(drop.DimCgroup|drop.DimContainer) == 0 && !t.EventMetrics {
+		return nil
+	}
+	return &owner.Config{ProcRoot: hostproc.Path(), NetnsDir: "/run/netns", DockerEndpoint: t.DockerEndpoint}
 }
 
 func init() {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/influxdata/telegraf"
 
+	"github.com/tcpdrop/tcpdrop/internal/owner"
 	"github.com/tcpdrop/tcpdrop/internal/probe"
 	"github.com/tcpdrop/tcpdrop/internal/reasons"
 	"github.com/tcpdrop/tcpdrop/internal/tracer"
@@ -16,6 +17,7 @@ type running struct {
 	tracer *tracer.Tracer
 	listen *listenWatch // nil with listeners = false
 	naming error        // the last snapshot's naming problem, to log changes only
+	totals *totals      // nil with running_totals = false
 }
 
 // Start loads and attaches the probe; the first window begins here.
@@ -31,6 +33,8 @@ func (t *TCPDrop) Start(telegraf.Accumulator) error {
 		Include:       reasons.List{Option: "include_reasons", Names: t.IncludeReasons},
 		Exclude:       reasons.List{Option: "exclude_reasons", Names: t.ExcludeReasons},
 		KernelReasons: t.kernelReasons,
+		Owners:        t.owners(),
+		Log:           t.Log,
 	})
 	if err != nil {
 		for _, log := range probe.VerifierLogs(err) {
@@ -39,6 +43,9 @@ func (t *TCPDrop) Start(telegraf.Accumulator) error {
 		return err
 	}
 	t.run = &running{tracer: tr, naming: tr.Naming()}
+	if t.RunningTotals {
+		t.run.totals = newTotals(t.TotalsMaxSeries)
+	}
 	if t.Listeners {
 		// Before logStart's last line: what comes after it is counted.
 		if t.run.listen, err = startListenWatch(t.Log, t.ListenersMaxNS); err != nil {
@@ -60,12 +67,18 @@ func (t *TCPDrop) logStart(tr *tracer.Tracer) {
 		t.Log.Debugf("Unavailable: %v", skipped)
 	}
 	warnBlindSpots(t.Log, info)
+	if missing := tr.OwnersMissing(); len(missing) > 0 {
+		t.Log.Warnf("Drops are counted, some without their owners: %s", strings.Join(missing, "; "))
+	}
 	if err := tr.Naming(); err != nil {
 		t.Log.Warnf("Drop sites and stacks are shown as kernel addresses (0xffffffff...); counting is not affected: %v", err)
 	}
 	t.Log.Infof("Counting TCP drops at skb:kfree_skb via %s, grouped by %s", info.Mode, strings.Join(t.GroupBy, ","))
 	t.Log.Infof("Window maps: max_keys %d take %s of kernel memory (%d possible CPUs)",
 		t.MaxKeys, tracer.MiB(tr.MapMemory()), tr.PossibleCPUs())
+	if t.RunningTotals {
+		t.Log.Infof("Running totals since start, of at most %d series", t.TotalsMaxSeries)
+	}
 	if rate := t.sampling().Rate; rate > 0 {
 		t.Log.Infof("Sampling up to %d drops per second per CPU with their stacks", rate)
 	}
@@ -95,10 +108,16 @@ func (t *TCPDrop) Gather(acc telegraf.Accumulator) error {
 }
 
 // render emits one snapshot: each measurement by its own function, all
-// with the time the window was cut.
+// with the time the window was cut; with running_totals, through the
+// totals.
 func (t *TCPDrop) render(acc telegraf.Accumulator, s tracer.Snapshot) {
+	if t.run.totals != nil {
+		w := t.run.totals.window(acc)
+		defer w.flush(s.End)
+		acc = w
+	}
 	names := t.run.tracer.Names()
-	for _, se := range aggregate(s.Counts, t.dims, names) {
+	for _, se := range aggregate(s.Counts, t.dims, names, s.Owners) {
 		acc.AddFields("tcpdrop", se.fields(), se.tags, s.End)
 	}
 	for _, st := range topStacks(s.Samples, t.TopStacks, names) {
@@ -106,7 +125,9 @@ func (t *TCPDrop) render(acc telegraf.Accumulator, s tracer.Snapshot) {
 	}
 	if t.EventMetrics {
 		for _, e := range s.Samples {
-			acc.AddFields("tcpdrop_event", eventFields(e, names), eventTags(e, names), e.Time)
+			fields := eventFields(e, names)
+			ownerFields(fields, s.Owners[owner.Ref{Cgroup: e.Cgroup, Netns: e.Netns}])
+			acc.AddFields("tcpdrop_event", fields, eventTags(e, names), e.Time)
 		}
 	}
 	acc.AddFields("tcpdrop_probe", windowFields(s), probeTags(t.run.tracer.Info()), s.End)

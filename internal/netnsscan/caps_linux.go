@@ -1,4 +1,4 @@
-package listeners
+package netnsscan
 
 import (
 	"fmt"
@@ -6,9 +6,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// effectiveCaps returns the calling thread's effective capabilities as a
+// EffectiveCaps returns the calling thread's effective capabilities as a
 // mask of 1<<CAP_*.
-func effectiveCaps() (uint64, error) {
+func EffectiveCaps() (uint64, error) {
 	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
 	var data [2]unix.CapUserData
 	if err := unix.Capget(&hdr, &data[0]); err != nil {

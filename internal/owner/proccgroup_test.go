@@ -1,0 +1,58 @@
+package owner
+
+import (
+	"testing"
+
+	"github.com/prometheus/procfs"
+	"github.com/stretchr/testify/require"
+)
+
+// /proc/PID/cgroup of a process on v1, v2 and hybrid hosts.
+func TestProcContainer(t *testing.T) {
+	for _, tc := range []struct {
+		fixture string
+		want    Container
+	}{
+		{"v1-docker", Container{Runtime: Docker, ID: id}},
+		{"v2-docker-systemd", Container{Runtime: Docker, ID: id}},
+		{"v2-kubepods", Container{Runtime: Containerd, ID: id, PodUID: uid}},
+		// runc on a hybrid host may leave the process at the v2 root.
+		{"hybrid-docker", Container{Runtime: Docker, ID: id}},
+		// The v2 line is taken when it names a container.
+		{"hybrid-v2-wins", Container{Runtime: Docker, ID: id}},
+		{"hybrid-service", Container{}},
+	} {
+		t.Run(tc.fixture, func(t *testing.T) {
+			proc := fixtureProc(t, tc.fixture)
+			cgs, err := proc.Cgroups()
+			require.NoError(t, err)
+			require.Equal(t, tc.want, procContainer(cgs))
+		})
+	}
+}
+
+// The cgroup2 mount, from /proc/self/mountinfo.
+func TestCgroup2Mount(t *testing.T) {
+	for _, tc := range []struct{ fixture, want string }{
+		{"v2-host", "/sys/fs/cgroup"},
+		{"hybrid-host", "/sys/fs/cgroup/unified"},
+		{"v1-host", ""},
+		{"container-subtree", ""},
+	} {
+		t.Run(tc.fixture, func(t *testing.T) {
+			mounts, err := fixtureProc(t, tc.fixture).MountInfo()
+			require.NoError(t, err)
+			require.Equal(t, tc.want, cgroup2Mount(mounts))
+		})
+	}
+}
+
+// fixtureProc is process 1 of testdata/<fixture>, a proc tree's piece.
+func fixtureProc(t *testing.T, fixture string) procfs.Proc {
+	t.Helper()
+	fs, err := procfs.NewFS("testdata/" + fixture)
+	require.NoError(t, err)
+	proc, err := fs.Proc(1)
+	require.NoError(t, err)
+	return proc
+}
