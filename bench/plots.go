@@ -38,7 +38,6 @@ func plotNsPerDrop(path string, sweep []sweepPoint) error {
 		return err
 	}
 	p.Y.Min = 0
-	p.Legend.Top = true
 	return save(p, path)
 }
 
@@ -74,7 +73,10 @@ func plotWindows(path string, costs []windowCost) error {
 	return save(p, path)
 }
 
+// save writes p with the series on a log scale, which 1 to 4,096 need.
 func save(p *plot.Plot, path string) error {
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	if err := p.Save(16*vg.Centimeter, 10*vg.Centimeter, path); err != nil {
 		return fmt.Errorf("plot %s: %w", path, err)
 	}

@@ -33,8 +33,9 @@ func fakeRun(rate int64, bpfNs int64, userMs, sysMs int, rssMB int64, counted, l
 			bpfTime: time.Duration(bpfNs*rate) * time.Nanosecond,
 			bpfRuns: uint64(rate),
 		},
-		rss:   rssMB << 20,
-		tally: tally{counted: counted, lost: lost},
+		rss:       rssMB << 20,
+		usageTime: time.Second,
+		tally:     tally{counted: counted, lost: lost},
 	}
 }
 

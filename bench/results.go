@@ -76,8 +76,8 @@ func (r *results) summarize(c config) summary {
 		if sum.traced {
 			ns = append(ns, s.nsPerDrop())
 			cpu = append(cpu, s.cpuPerMillion())
-			user = append(user, 100*s.usage.user.Seconds()/s.storm.Seconds())
-			sys = append(sys, 100*s.usage.sys.Seconds()/s.storm.Seconds())
+			user = append(user, 100*s.usage.user.Seconds()/s.usageTime.Seconds())
+			sys = append(sys, 100*s.usage.sys.Seconds()/s.usageTime.Seconds())
 			sum.rss = max(sum.rss, float64(s.rss))
 		}
 		if s.tally.counted != unknown {

@@ -43,15 +43,16 @@ var (
 
 // sample is one run of one configuration.
 type sample struct {
-	storm    time.Duration
-	sent     int64         // storm packets, each one drop
-	costSent int64         // packets of the short storm measuring programs
-	caused   int64         // the storm's SNMP counter over both storms, all namespaces
-	tcp      bool          // whether the drops are TCP drops, which a tracer must count
-	work     time.Duration // run time of the storm on its CPUs, see stormNS.work
-	usage    usage         // the tracer's: CPU over the storm, BPF over the short storm
-	rss      int64         // the tracer's peak resident memory, bytes
-	tally    tally
+	storm     time.Duration
+	sent      int64         // storm packets, each one drop
+	costSent  int64         // packets of the short storm measuring programs
+	caused    int64         // the storm's SNMP counter over both storms, all namespaces
+	tcp       bool          // whether the drops are TCP drops, which a tracer must count
+	work      time.Duration // run time of the storm on its CPUs, see stormNS.work
+	usage     usage         // the tracer's: CPU over usageTime, BPF over the short storm
+	usageTime time.Duration // from before the storm to the CPU's measurement after it
+	rss       int64         // the tracer's peak resident memory, bytes
+	tally     tally
 }
 
 func (s sample) rate() float64 { return float64(s.sent) / s.storm.Seconds() }
@@ -225,6 +226,7 @@ func runOnce(ctx context.Context, e env, c config, d time.Duration) (sample, err
 			return s, err
 		}
 	}
+	start := time.Now()
 
 	c0, err := nss.counter(st)
 	if err != nil {
@@ -263,7 +265,7 @@ func runOnce(ctx context.Context, e env, c config, d time.Duration) (sample, err
 	if err != nil {
 		return s, err
 	}
-	s.usage = after.sub(before)
+	s.usage, s.usageTime = after.sub(before), time.Since(start)
 	if s.rss, err = peakRSS(t.pid()); err != nil {
 		return s, err
 	}
