@@ -42,10 +42,11 @@ func plotNsPerDrop(path string, sweep []sweepPoint) error {
 }
 
 // plotWindows draws what one window's swap and read take against its
-// series, on this machine's CPUs and with the read emulated for more.
-func plotWindows(path string, costs []windowCost) error {
+// series, on this machine's CPUs and with the read emulated for more, and
+// what the plugin takes for the whole window.
+func plotWindows(path string, costs []windowCost, render []renderCost) error {
 	p := plot.New()
-	p.Title.Text = "Swap and read of one window (probe.Window)"
+	p.Title.Text = "One window: swap and read (probe.Window), and all of it in the plugin"
 	p.X.Label.Text = "series in the window"
 	p.Y.Label.Text = "ms per window"
 	lines := map[string]plotter.XYs{}
@@ -63,6 +64,13 @@ func plotWindows(path string, costs []windowCost) error {
 	var vs []any
 	for _, name := range names {
 		vs = append(vs, name, lines[name])
+	}
+	whole := make(plotter.XYs, len(render))
+	for i, rc := range render {
+		whole[i] = plotter.XY{X: float64(rc.series), Y: spreadOf(rc.ns).median / 1e6}
+	}
+	if len(whole) > 0 {
+		vs = append(vs, "the plugin's whole window, this machine (Gather + line protocol)", whole)
 	}
 	if err := plotutil.AddLinePoints(p, vs...); err != nil {
 		return err

@@ -33,6 +33,7 @@ type report struct {
 	ladder  []rungResult
 	sweep   []sweepPoint
 	windows []windowCost
+	plugin  []renderCost
 }
 
 // writeReport writes what render writes to path, keeping the Reading

@@ -51,7 +51,7 @@ func (r report) renderWindows(p func(string, ...any)) {
 	p("`probe.Window` in two parts, measured by `internal/probe`'s `BenchmarkWindow` (%d windows each, mean): the **swap**, which installs the empty map and waits for an RCU grace period so that no program still writes to the old one, and the **read** of the old map, every key with one value per possible CPU, read and deleted a batch of keys per system call. The plot adds the two. ", windowRuns)
 	p("Per-CPU maps are sized by the kernel's possible CPUs, which a running machine cannot change. The emulation reads an ordinary hash map whose values hold one slot per CPU for 128 CPUs, so that the kernel copies out, and Go sums, what it would on such a machine. ")
 	p("It cannot emulate the kernel's walk over each CPU's per-CPU area (one copy per CPU instead of one copy of the whole value) nor how much longer a grace period takes with more CPUs to pass through one: the totals take this machine's swap for both. ")
-	p("Rendering the window as line protocol is the plugin's and comes on top; its CPU is in the tables above.\n\n")
+	p("The plugin's whole window is `Gather` of the plugin run in the bench's process (defaults plus `netns` and `local_port`, listener scan off: it costs per namespace, not per series) and Telegraf's line-protocol serializer on what it gathered, median (range) of %d windows each filled by a storm over as many ports: swap, read, naming, and rendering.\n\n", renderRuns)
 	p("![Window time against series](%s)\n\n", windowPlotFile)
 	cpus := 0
 	if len(local) > 0 {
@@ -71,5 +71,8 @@ func (r report) renderWindows(p func(string, ...any)) {
 			}
 		}
 		p("| read, %d series | %s | %s |\n", c.series, ms(c.ns), other)
+	}
+	for _, rc := range r.plugin {
+		p("| the plugin's whole window, %d series | %s | |\n", rc.series, fmtSpread(spreadOf(rc.ns), func(x float64) string { return ms(x) }))
 	}
 }

@@ -86,6 +86,9 @@ func measureParts(ctx context.Context, o options, r *report) error {
 	if r.windows, err = measureWindows(ctx); err != nil {
 		return err
 	}
+	if r.plugin, err = measureRender(ctx, []int{1, 1000, 4096}); err != nil {
+		return err
+	}
 	dir := filepath.Dir(o.out)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("report dir: %w", err)
@@ -93,7 +96,7 @@ func measureParts(ctx context.Context, o options, r *report) error {
 	if err := plotNsPerDrop(filepath.Join(dir, nsPlotFile), r.sweep); err != nil {
 		return err
 	}
-	return plotWindows(filepath.Join(dir, windowPlotFile), r.windows)
+	return plotWindows(filepath.Join(dir, windowPlotFile), r.windows, r.plugin)
 }
 
 // windowTotals adds this machine's swap to each read: what a window of that
