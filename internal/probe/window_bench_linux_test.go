@@ -96,7 +96,7 @@ func readEmulated(b *testing.B, m *ebpf.Map) int {
 		read   int
 		sum    bpf.TcpdropDropValue
 	)
-	for {
+	for range m.MaxEntries() + 1 {
 		n, err := m.BatchLookupAndDelete(&cursor, keys, values, nil)
 		if err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 			b.Fatal(err)
@@ -112,6 +112,8 @@ func readEmulated(b *testing.B, m *ebpf.Map) int {
 			return read
 		}
 	}
+	b.Fatal("more batches than keys")
+	return read
 }
 
 // fillMap puts series keys into m, each with value v (one per-CPU value or

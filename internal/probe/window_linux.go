@@ -102,7 +102,8 @@ func drain(m *ebpf.Map, cpus int) ([]drop.Count, WindowStats, error) {
 		keys   = make([]bpf.TcpdropDropKey, drainBatch)
 		values = make([]bpf.TcpdropDropValue, drainBatch*cpus)
 	)
-	for {
+	// Every batch but the last holds a key at least.
+	for range m.MaxEntries() + 1 {
 		n, err := m.BatchLookupAndDelete(&cursor, keys, values, nil)
 		if err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 			empty(m)
@@ -133,6 +134,8 @@ func drain(m *ebpf.Map, cpus int) ([]drop.Count, WindowStats, error) {
 			return counts, stats, nil
 		}
 	}
+	empty(m)
+	return nil, WindowStats{}, errors.New("read window: more batches than keys")
 }
 
 func (s *WindowStats) add(which bpf.TcpdropStat, n uint64) {
