@@ -12,11 +12,12 @@ struct bucket {
 
 /* clock_due tells whether the caller must read the clock into b->now
  * before take_token: when the jiffies counter, tick, moved since the last
- * read. Jiffies cost one load; the clock costs a drop storm more than
- * all the rest of the probe together (docs/benchmarks.md). Within a tick
- * the bucket takes time to stand still, which can only refuse or delay a
- * sample, by less than a tick, never allow one early; a CPU that drops
- * rarely reads the clock at every drop. */
+ * read. Jiffies cost one load the verifier inlines, the clock a helper
+ * call: under a drop storm the clock is read a few hundred times a second
+ * per CPU, not at every drop. Within a tick the bucket takes time to stand
+ * still, which can only refuse or delay a sample, by less than a tick,
+ * never allow one early; a CPU that drops rarely reads the clock at every
+ * drop. */
 static __always_inline bool clock_due(struct bucket *b, __u64 tick)
 {
 	if (b->tick == tick)
