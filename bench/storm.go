@@ -30,6 +30,11 @@ const (
 	// reads to every run, so the main storm, whose rate is the result,
 	// runs without them, as a production host does.
 	costStorm = time.Second
+	// warmStorm comes before the measured storm, followed by a window, so
+	// that the tracer has met the storm's drop sites and stacks: naming
+	// new addresses reads all of kallsyms, once in a long-running
+	// tracer's life, once per run in the bench's.
+	warmStorm = 200 * time.Millisecond
 )
 
 var (
@@ -46,6 +51,7 @@ type sample struct {
 	storm     time.Duration
 	sent      int64         // storm packets, each one drop
 	costSent  int64         // packets of the short storm measuring programs
+	warmSent  int64         // packets of the warm-up storm, which tracers count too
 	caused    int64         // the storm's SNMP counter over both storms, all namespaces
 	tcp       bool          // whether the drops are TCP drops, which a tracer must count
 	work      time.Duration // run time of the storm on its CPUs, see stormNS.work
@@ -79,12 +85,12 @@ func (s sample) cpuPerMillion() float64 {
 	return (s.usage.user + s.usage.sys).Seconds() / (float64(s.sent) / 1e6)
 }
 
-// exact tells whether the tracer counted every drop of a TCP storm, or
-// none of another, and the namespaces' own counter agrees with the packets
-// sent.
+// exact tells whether the tracer counted every drop of a TCP storm, the
+// warm-up's included, or none of another, and the namespaces' own counter
+// agrees with the packets sent.
 func (s sample) exact() bool {
 	all := s.sent + s.costSent
-	want := all
+	want := all + s.warmSent
 	if !s.tcp {
 		want = 0
 	}
@@ -221,6 +227,18 @@ func runOnce(ctx context.Context, e env, c config, d time.Duration) (sample, err
 		defer t.kill() // no-op once stopped
 		if err := waitAttached(ctx, nss[0], t); err != nil {
 			return s, err
+		}
+		if s.warmSent, err = nss.flood(st, warmStorm); err != nil {
+			return s, err
+		}
+		warmEnd := time.Now()
+		if err := endWindow(sp, t); err != nil {
+			return s, err
+		}
+		if sp.settled != nil {
+			if err := waitSettled(ctx, sp, t, warmEnd); err != nil {
+				return s, err
+			}
 		}
 		if before, err = measure(t.pid()); err != nil {
 			return s, err
