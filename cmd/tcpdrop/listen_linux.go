@@ -65,14 +65,20 @@ func (p *printer) printListeners(w *listenWatch, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	inodes := make([]uint64, len(ls))
+	for i, l := range ls {
+		inodes[i] = l.Netns
+	}
+	owners := p.owners(inodes)
 	for _, l := range ls {
-		if !keepListener(p.o, l) {
+		o := owners[l.Netns]
+		if !keepListener(p.o, l, o) {
 			continue
 		}
 		if p.o.json {
-			err = writeListenJSON(p.enc, l, now)
+			err = writeListenJSON(p.enc, l, o, now)
 		} else {
-			err = writeListenText(p.w, l)
+			err = writeListenText(p.w, l, o)
 		}
 		if err != nil {
 			return err

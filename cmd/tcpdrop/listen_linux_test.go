@@ -32,7 +32,7 @@ func TestListenPrintsOverflowingListener(t *testing.T) {
 	require.NoError(t, err)
 	stdout, _ := c.wait(t)
 
-	line := regexp.MustCompile(fmt.Sprintf(`(?m)^LISTEN 127\.0\.0\.1:%d netns %s drops (\d+) accept queue (\d+)/1$`, port, inode))
+	line := regexp.MustCompile(fmt.Sprintf(`(?m)^LISTEN 127\.0\.0\.1:%d netns %s drops (\d+) accept queue (\d+)/1 -$`, port, inode))
 	var drops int64
 	for _, m := range line.FindAllStringSubmatch(stdout, -1) {
 		n, err := strconv.ParseInt(m[1], 10, 64)

@@ -74,7 +74,7 @@ func run(o options, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 		fmt.Fprintf(stderr, "tcpdrop: stacks are shown as kernel addresses: %v\n", err)
 	}
 
-	out := &printer{w: bufio.NewWriter(stdout), names: tr.Names(), o: o}
+	out := &printer{w: bufio.NewWriter(stdout), names: tr.Names(), owners: tr.NetnsOwners, o: o}
 	out.enc = json.NewEncoder(out.w)
 	if !o.json {
 		if _, err := io.WriteString(out.w, header); err != nil {
@@ -120,11 +120,12 @@ func run(o options, stdout, stderr io.Writer, stop <-chan os.Signal) error {
 
 // printer writes the samples of each window as they come.
 type printer struct {
-	w     *bufio.Writer
-	enc   *json.Encoder
-	names *drop.Namer
-	o     options
-	shown int
+	w      *bufio.Writer
+	enc    *json.Encoder
+	names  *drop.Namer
+	owners func(netns []uint64) map[uint64]owner.Owner // of listeners' namespaces
+	o      options
+	shown  int
 }
 
 // print writes a window's samples, up to -count in all; full says -count

@@ -45,9 +45,9 @@ type Daemon struct {
 // there, starts one of its own, stopped and removed with all it made at
 // cleanup. Its own keeps everything in a temporary directory (data, exec
 // root, pid file, socket) and leaves the host's default socket alone, so
-// that a daemon started later in the usual way finds no stale one. It
-// touches no firewall (--iptables=false) and makes no bridge: containers
-// get --network none.
+// that a daemon started later in the usual way finds no stale one, and
+// several can run at once. It touches no firewall (--iptables=false) and
+// makes no bridge: containers get --network none.
 func Start(t testing.TB) *Daemon {
 	t.Helper()
 	netnstest.RequirePrivileges(t)
@@ -66,7 +66,12 @@ func Start(t testing.TB) *Daemon {
 		t.Fatalf("dockertest: %v", err)
 	}
 	t.Cleanup(func() { removeTree(t, dir) })
-	t.Cleanup(removeNewCgroups(t, "docker"))
+	// Its containers' cgroups go below a parent of its own, not the
+	// /docker every cgroupfs daemon shares (go test runs packages, and so
+	// daemons, in parallel): <parent>/docker/<id>, the layout of Docker's
+	// cgroupfs driver below the parent, which is removed at cleanup.
+	parent := filepath.Base(dir)
+	t.Cleanup(func() { removeCgroups(t, parent) })
 	d.Endpoint = "unix://" + filepath.Join(dir, "docker.sock")
 	log, err := os.Create(filepath.Join(dir, "dockerd.log"))
 	if err != nil {
@@ -76,6 +81,7 @@ func Start(t testing.TB) *Daemon {
 	cmd := exec.Command(dockerd, "--host", d.Endpoint,
 		"--data-root", filepath.Join(dir, "data"), "--exec-root", filepath.Join(dir, "exec"),
 		"--pidfile", filepath.Join(dir, "dockerd.pid"),
+		"--exec-opt", "native.cgroupdriver=cgroupfs", "--cgroup-parent", "/"+parent+"/docker",
 		"--iptables=false", "--ip6tables=false", "--bridge=none")
 	cmd.Stdout, cmd.Stderr = log, log
 	// Its own group, so that a daemon that will not stop is killed with
@@ -147,27 +153,20 @@ func removeTree(t testing.TB, dir string) {
 	}
 }
 
-// removeNewCgroups notes which cgroup hierarchies lack a cgroup name at
-// their root, and returns a cleanup that removes the ones made since: a
-// daemon's cgroupfs driver makes /docker and leaves it.
-func removeNewCgroups(t testing.TB, name string) func() {
+// removeCgroups removes the cgroup parent/docker and parent from every
+// hierarchy (cgroup v1 controllers, named ones and cgroup2) that has them.
+func removeCgroups(t testing.TB, parent string) {
 	t.Helper()
 	mounts, err := procfs.GetMounts()
 	if err != nil {
-		t.Fatalf("dockertest: %v", err)
+		t.Errorf("dockertest: %v", err)
+		return
 	}
-	var absent []string
 	for _, m := range mounts {
 		if m.FSType != "cgroup" && m.FSType != "cgroup2" {
 			continue
 		}
-		p := filepath.Join(m.MountPoint, name)
-		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
-			absent = append(absent, p)
-		}
-	}
-	return func() {
-		for _, p := range absent {
+		for _, p := range []string{filepath.Join(m.MountPoint, parent, "docker"), filepath.Join(m.MountPoint, parent)} {
 			if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("dockertest: %v", err)
 			}

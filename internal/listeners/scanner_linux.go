@@ -156,6 +156,8 @@ func (s *Scanner) read(p netnsscan.Place) (Namespace, error) {
 	}
 	c, netstat, err := s.enter(f)
 	switch {
+	case errors.Is(err, unix.EINVAL):
+		return ns, errGone // a name without a namespace mounted on it
 	case errors.Is(err, unix.EPERM):
 		// Without CAP_SYS_ADMIN only the counters of namespaces with a
 		// task can be read, from outside.

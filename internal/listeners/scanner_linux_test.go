@@ -3,6 +3,8 @@ package listeners
 import (
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -197,4 +199,17 @@ func TestCapReadsOwnNamespaceEveryTime(t *testing.T) {
 	for _, ns := range made {
 		require.True(t, seen[ns.Inode()], "netns %d read in turn", ns.Inode())
 	}
+}
+
+// ip netns add creates a name in /run/netns before it mounts the namespace
+// on it: until then it is a plain file, which the scan passes over.
+func TestScanPassesOverANameWithoutANamespace(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "not-yet"), nil, 0o444))
+	s, err := NewScanner(Config{ProcRoot: "/proc", NetnsDir: dir})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	sc := scan(t, s)
+	require.NotEmpty(t, sc.Namespaces, "the others")
 }

@@ -23,9 +23,10 @@
 // Which container a cgroup path names is ParseCgroupPath's: the layouts of
 // Docker (cgroupfs and systemd drivers), containerd (CRI, nerdctl), CRI-O,
 // podman and Kubernetes' pod cgroups (both drivers). A drop whose cgroup
-// names no container takes its namespace's; the first process of the
-// namespace whose cgroups name one decides, so a pod's namespace, shared
-// by all its containers, is named after one of them (and its PodUID).
+// names no container takes its namespace's (and, without a socket, that
+// container's cgroup); the first process of the namespace whose cgroups
+// name one decides, so a pod's namespace, shared by all its containers, is
+// named after one of them (and its PodUID).
 //
 // Privileges: the cgroup2 tree and /proc/PID/cgroup can be read by any
 // user; /proc/PID/ns/net of another user's process needs CAP_SYS_PTRACE,

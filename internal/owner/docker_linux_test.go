@@ -40,7 +40,7 @@ func TestResolveDocker(t *testing.T) {
 	host := r.netns.host
 	got := r.Resolve([]Ref{{Netns: ref.Netns}, ref, {Netns: named}, {Cgroup: cgroup, Netns: plain}, {Netns: uint32(host)}})
 	require.Equal(t, map[Ref]Owner{
-		{Netns: ref.Netns}:             {Container: web},
+		{Netns: ref.Netns}:             {Cgroup: cgroupPath(t, c.PID), Container: web},
 		ref:                            {Cgroup: cgroupPath(t, c.PID), Container: web},
 		{Netns: named}:                 {},
 		{Cgroup: cgroup, Netns: plain}: {Cgroup: rel},

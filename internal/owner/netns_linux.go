@@ -6,9 +6,10 @@ import (
 	"github.com/tcpdrop/tcpdrop/internal/netnsscan"
 )
 
-// netnsEntry is a namespace's container and where the namespace was found.
+// netnsEntry is a namespace's owner (a container, and its process's cgroup)
+// and where the namespace was found.
 type netnsEntry struct {
-	container Container
+	owner Owner
 	// path is an nsfs file of the namespace: a task's ns/net (of a process
 	// in the container, if any) or a name in NetnsDir.
 	path string
@@ -36,25 +37,28 @@ func (n *namespaces) current(ino uint64, e netnsEntry) bool {
 }
 
 // scan finds every namespace a task is in but the host's, with the
-// container of the first process in each whose cgroups name one, then the
-// named namespaces, which are no container's.
+// container and cgroup of the first process in each whose cgroups name a
+// container, then the named namespaces, which are no container's.
 func (n *namespaces) scan() (map[uint64]netnsEntry, error) {
 	entries := make(map[uint64]netnsEntry)
-	byPID := make(map[int]Container)
+	byPID := make(map[int]Owner)
 	hidden, err := netnsscan.Tasks(n.procRoot, func(p netnsscan.Place) {
 		if p.Inode == n.host {
 			return // most tasks: not a cgroup read each
 		}
-		if e, ok := entries[p.Inode]; ok && e.container != (Container{}) {
+		if e, ok := entries[p.Inode]; ok && e.owner.Container != (Container{}) {
 			return
 		}
-		c, ok := byPID[p.PID]
+		o, ok := byPID[p.PID]
 		if !ok {
-			c = n.processContainer(p.PID)
-			byPID[p.PID] = c
+			o = n.processOwner(p.PID)
+			byPID[p.PID] = o
 		}
-		if _, ok := entries[p.Inode]; !ok || c != (Container{}) {
-			entries[p.Inode] = netnsEntry{container: c, path: p.Path}
+		if o.Container == (Container{}) {
+			o = Owner{} // its cgroup is not the namespace's
+		}
+		if _, ok := entries[p.Inode]; !ok || o.Container != (Container{}) {
+			entries[p.Inode] = netnsEntry{owner: o, path: p.Path}
 		}
 	})
 	if err != nil {
@@ -71,16 +75,15 @@ func (n *namespaces) scan() (map[uint64]netnsEntry, error) {
 	return entries, nil
 }
 
-// processContainer is the container a process's cgroups name, zero if it
-// exited or names none.
-func (n *namespaces) processContainer(pid int) Container {
+// processOwner is what a process's cgroups say of it, zero if it exited.
+func (n *namespaces) processOwner(pid int) Owner {
 	p, err := n.proc.Proc(pid)
 	if err != nil {
-		return Container{}
+		return Owner{}
 	}
 	cgs, err := p.Cgroups()
 	if err != nil {
-		return Container{}
+		return Owner{}
 	}
-	return procContainer(cgs)
+	return procOwner(cgs)
 }

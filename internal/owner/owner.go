@@ -12,7 +12,9 @@ type Ref struct {
 // Owner is whose a drop is.
 type Owner struct {
 	// Cgroup is the cgroup v2 path relative to the hierarchy's root
-	// (system.slice/nginx.service, "/" for the root itself), "" if unknown.
+	// (system.slice/nginx.service, "/" for the root itself): the socket's
+	// or, for a drop without one, that of the process that named its
+	// namespace's container; "" if unknown.
 	Cgroup string
 	// Container is the container the cgroup names or, failing that, the
 	// one whose network namespace the drop is in; zero if none.

@@ -84,10 +84,11 @@ func TestPrivileges(t *testing.T) {
 		missing    bool
 	}{
 		{name: "no capabilities", missing: true},
-		{name: "CAP_SYS_PTRACE", caps: ",+sys_ptrace", byNetns: Owner{Container: want.Container}},
+		{name: "CAP_SYS_PTRACE", caps: ",+sys_ptrace", byNetns: want},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := resolveAs(t, helper, tc.caps, Ref{Netns: netns, Cgroup: cgroup}, pid, "-")
+			t.Logf("Missing: %q", got.Missing)
 			require.True(t, got.ProcCgroup, "/proc/PID/cgroup is world-readable")
 			require.Equal(t, want, got.ByCgroup, "the cgroup2 tree is world-readable")
 			require.Equal(t, tc.byNetns, got.ByNetns)
@@ -112,26 +113,25 @@ func resolveAs(t *testing.T, helper, caps string, ref Ref, pid int, endpoint str
 	return got
 }
 
-// testCgroup makes a cgroup tcpdrop-test-<n>/elem... under the cgroup2
-// root, removed at cleanup, and returns its path relative to the root and
-// its ID.
+// testCgroup makes a cgroup with netnstest and, if elem are given, one
+// below it (removed first at cleanup); it returns the cgroup's path
+// relative to the cgroup2 root and its ID.
 func testCgroup(t *testing.T, elem ...string) (string, uint64) {
 	t.Helper()
+	base := netnstest.NewCgroup(t)
+	if len(elem) == 0 {
+		return base.Path, base.ID
+	}
 	root, err := findCgroup2()
 	require.NoError(t, err)
-	require.NotEmpty(t, root, "no cgroup2 mount")
-	top := fmt.Sprintf("tcpdrop-test-%d", time.Now().UnixNano())
-	rel := filepath.Join(append([]string{top}, elem...)...)
-	path := filepath.Join(root, rel)
-	require.NoError(t, os.MkdirAll(path, 0o755))
+	rel := filepath.Join(append([]string{base.Path}, elem...)...)
+	require.NoError(t, os.MkdirAll(filepath.Join(root, rel), 0o755))
 	t.Cleanup(func() {
-		// Deepest first; a killed process leaves its cgroup a moment
-		// after it is reaped.
-		for p := path; p != root; p = filepath.Dir(p) {
-			require.Eventually(t, func() bool { return os.Remove(p) == nil }, 5*time.Second, 10*time.Millisecond, p)
+		for p := rel; p != base.Path; p = filepath.Dir(p) {
+			require.NoError(t, os.Remove(filepath.Join(root, p)))
 		}
 	})
-	id, err := netnsscan.Inode(path)
+	id, err := netnsscan.Inode(filepath.Join(root, rel))
 	require.NoError(t, err)
 	return rel, id
 }

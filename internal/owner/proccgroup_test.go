@@ -8,25 +8,28 @@ import (
 )
 
 // /proc/PID/cgroup of a process on v1, v2 and hybrid hosts.
-func TestProcContainer(t *testing.T) {
+func TestProcOwner(t *testing.T) {
+	docker := Container{Runtime: Docker, ID: id}
 	for _, tc := range []struct {
 		fixture string
-		want    Container
+		want    Owner
 	}{
-		{"v1-docker", Container{Runtime: Docker, ID: id}},
-		{"v2-docker-systemd", Container{Runtime: Docker, ID: id}},
-		{"v2-kubepods", Container{Runtime: Containerd, ID: id, PodUID: uid}},
+		{"v1-docker", Owner{Container: docker}},
+		{"v2-docker-systemd", Owner{Cgroup: "system.slice/docker-" + id + ".scope", Container: docker}},
+		{"v2-kubepods", Owner{
+			Cgroup:    "kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" + uidU + ".slice/cri-containerd-" + id + ".scope",
+			Container: Container{Runtime: Containerd, ID: id, PodUID: uid}}},
 		// runc on a hybrid host may leave the process at the v2 root.
-		{"hybrid-docker", Container{Runtime: Docker, ID: id}},
+		{"hybrid-docker", Owner{Cgroup: "/", Container: docker}},
 		// The v2 line is taken when it names a container.
-		{"hybrid-v2-wins", Container{Runtime: Docker, ID: id}},
-		{"hybrid-service", Container{}},
+		{"hybrid-v2-wins", Owner{Cgroup: "system.slice/docker-" + id + ".scope", Container: docker}},
+		{"hybrid-service", Owner{Cgroup: "system.slice/ssh.service"}},
 	} {
 		t.Run(tc.fixture, func(t *testing.T) {
 			proc := fixtureProc(t, tc.fixture)
 			cgs, err := proc.Cgroups()
 			require.NoError(t, err)
-			require.Equal(t, tc.want, procContainer(cgs))
+			require.Equal(t, tc.want, procOwner(cgs))
 		})
 	}
 }

@@ -121,10 +121,15 @@ func (r *Resolver) Resolve(refs []Ref) map[Ref]Owner {
 	if len(inos) > 0 {
 		byNetns := r.byNetns.lookup(inos, r.log)
 		for ref, o := range owners {
-			if o.Container == (Container{}) {
-				o.Container = byNetns[uint64(ref.Netns)].container
-				owners[ref] = o
+			if o.Container != (Container{}) {
+				continue
 			}
+			ns := byNetns[uint64(ref.Netns)].owner
+			o.Container = ns.Container
+			if o.Cgroup == "" {
+				o.Cgroup = ns.Cgroup // a drop without a socket: its container's
+			}
+			owners[ref] = o
 		}
 	}
 	r.name(owners)

@@ -73,7 +73,7 @@ func TestResolveNetns(t *testing.T) {
 	refs := []Ref{{Netns: netns}, {Netns: h.hostNetns}, {Netns: named}, {Netns: plain}, {}}
 	got := r.Resolve(refs)
 	require.Equal(t, map[Ref]Owner{
-		{Netns: netns}:       {Container: Container{Runtime: Docker, ID: id}},
+		{Netns: netns}:       {Cgroup: "system.slice/docker-" + id + ".scope", Container: Container{Runtime: Docker, ID: id}},
 		{Netns: h.hostNetns}: {},
 		{Netns: named}:       {},
 		{Netns: plain}:       {},
@@ -86,7 +86,7 @@ func TestResolveNetns(t *testing.T) {
 	// causes none afterwards.
 	_, added := h.container(t, inner)
 	got = r.Resolve([]Ref{{Netns: added}, {Netns: 1 << 30}})
-	require.Equal(t, Owner{Container: Container{Runtime: Docker, ID: inner}}, got[Ref{Netns: added}])
+	require.Equal(t, Container{Runtime: Docker, ID: inner}, got[Ref{Netns: added}].Container)
 	require.Equal(t, map[string]int{"network namespaces": 1}, log.take())
 	r.Resolve([]Ref{{Netns: added}, {Netns: 1 << 30}})
 	require.Empty(t, log.take())

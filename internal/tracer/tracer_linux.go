@@ -197,6 +197,26 @@ func (t *Tracer) resolveOwners(s Snapshot) map[owner.Ref]owner.Owner {
 	return t.owners.Resolve(refs)
 }
 
+// NetnsOwners finds the owners of network namespaces by inode, as it
+// finds those of drops without a socket: the listener scan's. It returns
+// nil without an owner resolver.
+func (t *Tracer) NetnsOwners(inodes []uint64) map[uint64]owner.Owner {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.owners == nil || t.probe == nil {
+		return nil
+	}
+	refs := make([]owner.Ref, len(inodes))
+	for i, ino := range inodes {
+		refs[i] = owner.Ref{Netns: uint32(ino)}
+	}
+	out := make(map[uint64]owner.Owner, len(refs))
+	for ref, o := range t.owners.Resolve(refs) {
+		out[uint64(ref.Netns)] = o
+	}
+	return out
+}
+
 // OwnersMissing says what the owner resolver cannot see and what would
 // let it, one sentence each; nil without one.
 func (t *Tracer) OwnersMissing() []string {

@@ -6,6 +6,7 @@ import (
 	"github.com/influxdata/telegraf"
 
 	"github.com/tcpdrop/tcpdrop/internal/listeners"
+	"github.com/tcpdrop/tcpdrop/internal/owner"
 )
 
 // listenWatch is the listener scan of a running plugin.
@@ -34,34 +35,37 @@ func startListenWatch(log telegraf.Logger, maxNamespaces int) (*listenWatch, err
 	return w, nil
 }
 
-// gather scans and emits the window since the previous scan; it does
-// nothing on nil.
-func (w *listenWatch) gather(acc telegraf.Accumulator, now time.Time) {
-	if w == nil {
+// gather scans and emits the window since the previous scan, with the
+// owners of its namespaces if owners is not nil; it does nothing on nil.
+func (w *listenWatch) gather(acc telegraf.Accumulator, now time.Time, owners func([]uint64) map[uint64]owner.Owner) {
+	win, ok := w.scan()
+	if !ok {
 		return
 	}
-	sc, err := w.scanner.Scan()
-	if err != nil {
-		w.log.Errorf("Scanning listeners: %v", err)
-		return
+	var byNetns map[uint64]owner.Owner
+	if owners != nil {
+		byNetns = owners(namespaces(win))
 	}
-	w.warn(sc.Access)
-	addListenWindow(acc, w.growth.Update(sc), w.scanner.Own(), now)
+	addListenWindow(acc, win, w.scanner.Own(), now, byNetns)
 }
 
 // skip scans without emitting: the next window starts here. It does
 // nothing on nil.
-func (w *listenWatch) skip() {
+func (w *listenWatch) skip() { w.scan() }
+
+// scan takes the growth since the previous scan; ok is false on nil and
+// when the scan failed, which it logs.
+func (w *listenWatch) scan() (_ listeners.Window, ok bool) {
 	if w == nil {
-		return
+		return listeners.Window{}, false
 	}
 	sc, err := w.scanner.Scan()
 	if err != nil {
 		w.log.Errorf("Scanning listeners: %v", err)
-		return
+		return listeners.Window{}, false
 	}
 	w.warn(sc.Access)
-	w.growth.Update(sc)
+	return w.growth.Update(sc), true
 }
 
 // warn says once what the scan cannot see for want of privileges.

@@ -26,7 +26,7 @@ func TestAddListenWindow(t *testing.T) {
 		},
 	}
 	var acc testutil.Accumulator
-	addListenWindow(&acc, w, 4026531840, now)
+	addListenWindow(&acc, w, 4026531840, now, nil)
 	want := []telegraf.Metric{
 		metric.New("tcpdrop_listen", map[string]string{"netns": "4026532177", "address": "127.0.0.1", "port": "8080"},
 			map[string]any{"drops": int64(24), "accept_queue": int64(2), "accept_queue_max": int64(1)}, now),

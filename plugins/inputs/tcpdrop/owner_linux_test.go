@@ -3,6 +3,7 @@ package tcpdrop
 import (
 	"fmt"
 	"os"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -70,6 +71,38 @@ func TestContainerOfDrops(t *testing.T) {
 			testContainerOfDrops(t, p, c, wantName)
 		})
 	}
+	t.Run("listener", func(t *testing.T) {
+		c := d.Run(t, image, fmt.Sprintf("tcpdrop-test-%d-listen", os.Getpid()), "/bin/busybox", "sleep", "600")
+		p := startPlugin(t, probe.ModeAuto, func(p *TCPDrop) {
+			p.GroupBy = []string{"reason", "container"}
+			p.DockerEndpoint = d.Endpoint
+		})
+		testContainerOfListener(t, p, c)
+	})
+}
+
+// A listener that overflows in a container's namespace is the container's
+// in tcpdrop_listen and tcpdrop_netns.
+func testContainerOfListener(t *testing.T, p plugin, c dockertest.Container) {
+	ns := netnstest.Join(t, fmt.Sprintf("/proc/%d/ns/net", c.PID))
+	port, err := ns.ListenBacklog("tcp4", 1)
+	require.NoError(t, err)
+	require.NoError(t, p.Gather(p.acc)) // the namespace's first window
+	p.acc.ClearMetrics()
+	_, err = ns.Overflow("tcp4", port, 8)
+	require.NoError(t, err)
+	require.NoError(t, p.Gather(p.acc))
+	container := map[string]string{"container_id": c.ID, "container_name": c.Name}
+	netns := strconv.FormatUint(ns.Inode(), 10)
+	var lines int
+	for _, m := range p.acc.GetTelegrafMetrics() {
+		if (m.Name() == "tcpdrop_listen" && m.Tags()["port"] == strconv.Itoa(int(port))) ||
+			(m.Name() == "tcpdrop_netns" && m.Tags()["netns"] == netns) {
+			lines++
+			require.Subset(t, m.Tags(), container, "%s %v", m.Name(), m.Tags())
+		}
+	}
+	require.Equal(t, 2, lines, "a tcpdrop_listen and a tcpdrop_netns line")
 }
 
 func testContainerOfDrops(t *testing.T, p plugin, c dockertest.Container, name string) {

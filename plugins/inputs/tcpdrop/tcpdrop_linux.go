@@ -6,6 +6,7 @@ import (
 
 	"github.com/influxdata/telegraf"
 
+	"github.com/tcpdrop/tcpdrop/internal/drop"
 	"github.com/tcpdrop/tcpdrop/internal/owner"
 	"github.com/tcpdrop/tcpdrop/internal/probe"
 	"github.com/tcpdrop/tcpdrop/internal/reasons"
@@ -131,7 +132,11 @@ func (t *TCPDrop) render(acc telegraf.Accumulator, s tracer.Snapshot) {
 		}
 	}
 	acc.AddFields("tcpdrop_probe", windowFields(s), probeTags(t.run.tracer.Info()), s.End)
-	t.run.listen.gather(acc, s.End)
+	var owners func([]uint64) map[uint64]owner.Owner
+	if t.dims.Has(drop.DimContainer) {
+		owners = t.run.tracer.NetnsOwners
+	}
+	t.run.listen.gather(acc, s.End, owners)
 }
 
 // logNaming says when names come and go after start.

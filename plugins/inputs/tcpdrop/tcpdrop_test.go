@@ -1,6 +1,8 @@
 package tcpdrop
 
 import (
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/influxdata/telegraf/testutil"
@@ -46,6 +48,19 @@ func TestInitRejects(t *testing.T) {
 
 func TestSampleConfigIsEmbedded(t *testing.T) {
 	require.Contains(t, New().SampleConfig(), "[[inputs.tcpdrop]]")
+}
+
+// The README's Configuration shows sample.conf as it is, as Telegraf's
+// documentation tooling puts it there.
+func TestReadmeShowsSampleConfig(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	const open, end = "```toml @sample.conf\n", "\n```\n"
+	_, rest, ok := strings.Cut(string(b), open)
+	require.True(t, ok, "no %q block", open)
+	shown, _, ok := strings.Cut(rest, end)
+	require.True(t, ok)
+	require.Equal(t, sampleConfig, shown+"\n")
 }
 
 func TestStopIsNilSafeAndIdempotent(t *testing.T) {
