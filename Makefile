@@ -77,7 +77,9 @@ test-kernels:
 	GO=$(GO) bash kernels/run
 
 # The drop-storm benchmark (root, 2+ CPUs, bpftrace from deps): every tracer
-# configuration against none, about 6 minutes; writes docs/benchmarks.md.
+# configuration against none under five shapes of storm, then the probe's
+# parts, the cost per drop by series and per window; writes
+# docs/benchmarks.md and its two plots (docs/benchmarks-*.png).
 .PHONY: bench
 bench: build bench-listeners
 	CGO_ENABLED=0 $(GO) run ./bench -bin $(BIN) -out docs/benchmarks.md

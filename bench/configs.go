@@ -22,21 +22,39 @@ var bpftraceCount string
 // env is what runs need besides their configuration.
 type env struct {
 	bin, tmp   string
-	csumReason uint32 // the kernel's number for TCP_CSUM, for bpftrace's output
-	ksoftirqd  int    // pid of stormCPU's ksoftirqd
+	self       string      // this program, which also runs the empty probe
+	csumReason uint32      // the kernel's number for TCP_CSUM, for bpftrace's output
+	ksoftirqd  map[int]int // pid of each storm CPU's ksoftirqd
 }
 
-// baselineKey is the configuration without a tracer.
-const baselineKey = "none"
-
-// config is one way of watching the storm, or none.
+// config is one way of watching one storm, or none.
 type config struct {
 	key   string // short name for -only and progress lines
 	name  string // row of the table
 	about string // how it runs, for the report
-	// prepare returns the tracer of one storm in namespace netns; nil for
-	// no tracer.
-	prepare func(e env, netns uint64) (spec, error)
+	storm *storm
+	// prepare returns the tracer of one storm in the namespaces netns;
+	// nil for no tracer.
+	prepare func(e env, netns []uint64) (spec, error)
+}
+
+// baseline is the configuration without a tracer under st.
+func baseline(st *storm) config {
+	return config{key: st.baselineKey(), name: "no tracer", about: "The baseline: the storm alone.", storm: st}
+}
+
+// emptyConfig runs the floor of every probe under st: this program with
+// -empty_probe, which attaches an empty tp_btf program to skb:kfree_skb.
+func emptyConfig(st *storm) config {
+	key := "empty"
+	if st != tcpStorm {
+		key += "-" + st.key
+	}
+	return config{key: key, name: "empty tp_btf program", storm: st,
+		about: "An empty `tp_btf/kfree_skb` program (this program with `-empty_probe`): the cost of the tracepoint's dispatch to BPF, the floor of any probe there.",
+		prepare: func(e env, _ []uint64) (spec, error) {
+			return spec{argv: []string{e.self, "-empty_probe"}, viaStdin: true}, nil
+		}}
 }
 
 // spec is a tracer for one storm.
@@ -46,6 +64,10 @@ type spec struct {
 	// viaStdin stops the tracer by closing its stdin (the shim exits then);
 	// other tracers get SIGINT.
 	viaStdin bool
+	// windowOnLine: the tracer ends a window when a line arrives on its
+	// stdin (the shim's -poll_interval_disabled), which runOnce sends
+	// after each storm.
+	windowOnLine bool
 	// settled reports whether the tracer has reported every drop before t;
 	// nil if there is nothing to wait for.
 	settled func(t time.Time) (bool, error)
@@ -69,37 +91,42 @@ const (
 `
 	pluginEvents = pluginDefaults + `  event_metrics = true
 `
+	// Room for the storm's series and whatever else the host drops.
+	pluginPorts = `[[inputs.tcpdrop]]
+  group_by = ["reason", "state", "flags", "frame", "netns", "local_port"]
+  max_keys = 4352
+`
 )
 
+const pluginAbout = "`bin/telegraf-tcpdrop -poll_interval_disabled -config F`, F = the defaults plus `netns` in `group_by`: counts, and stacks sampled at `events_per_second` = 100 for `top_stacks`. " +
+	"The bench ends a window with a line on the plugin's stdin (as Telegraf's `signal = \"STDIN\"` does) right after each storm, so the plugin renders one window per storm, a window of a few seconds where the default is 10 s."
+
 var configs = []config{
-	{
-		key:   baselineKey,
-		name:  "no tracer",
-		about: "The baseline: the storm alone.",
-	},
-	pluginConfig("plugin", "telegraf-tcpdrop, defaults", pluginDefaults,
-		"`bin/telegraf-tcpdrop -poll_interval 1s -config F`, F = the defaults plus `netns` in `group_by`: counts, and stacks sampled at `events_per_second` = 100 for `top_stacks`. "+
-			"A 1 s window (10 s is the default) so that the bench need not wait long for the last one; it costs the plugin more work per second, not less."),
-	pluginConfig("plugin-events", "telegraf-tcpdrop, events + stacks", pluginEvents,
+	baseline(tcpStorm),
+	emptyConfig(tcpStorm),
+	pluginConfig(tcpStorm, "plugin", "telegraf-tcpdrop, defaults", pluginDefaults, pluginAbout),
+	pluginConfig(tcpStorm, "plugin-events", "telegraf-tcpdrop, events + stacks", pluginEvents,
 		"As above with `event_metrics = true`: also one `tcpdrop_event` line per sampled drop."),
 	{
 		key:   "tcpdrop",
 		name:  "tcpdrop > /dev/null",
+		storm: tcpStorm,
 		about: "`bin/tcpdrop -netns N -reason TCP_CSUM > /dev/null`: sampled drops (100 per second per CPU) printed with their stacks; counted and lost are from its summary at exit.",
-		prepare: func(e env, netns uint64) (spec, error) {
+		prepare: func(e env, netns []uint64) (spec, error) {
 			return spec{
-				argv:  []string{filepath.Join(e.bin, "tcpdrop"), "-netns", strconv.FormatUint(netns, 10), "-reason", "TCP_CSUM"},
+				argv:  []string{filepath.Join(e.bin, "tcpdrop"), "-netns", strconv.FormatUint(netns[0], 10), "-reason", "TCP_CSUM"},
 				tally: tcpdropSummary,
 			}, nil
 		},
 	},
 	{
-		key:  "bpftrace-print",
-		name: "bpftrace, print each drop + kstack",
+		key:   "bpftrace-print",
+		name:  "bpftrace, print each drop + kstack",
+		storm: tcpStorm,
 		about: "`bpftrace bench/bpftrace/perdrop.bt`: every TCP drop printed with addresses, ports, flags, reason and `kstack`, as bcc's tcpdrop does. " +
 			"Its stdout goes to a file in memory (tmpfs), read when it has exited: counted is the `TCP_CSUM` drops it printed (host-wide), lost its \"Lost N events\", which it prints on stdout too. " +
 			"(Draining a pipe instead took more than half of CPU 1 from bpftrace: it writes each event apart.)",
-		prepare: func(e env, _ uint64) (spec, error) {
+		prepare: func(e env, _ []uint64) (spec, error) {
 			argv, err := bpftraceCommand(e, "perdrop.bt", bpftracePerDrop)
 			if err != nil {
 				return spec{}, err
@@ -118,8 +145,9 @@ var configs = []config{
 	{
 		key:   "bpftrace-count",
 		name:  "bpftrace, count by reason",
+		storm: tcpStorm,
 		about: "`bpftrace bench/bpftrace/count.bt`: TCP drops counted by reason in a map, printed at exit; counted is its `TCP_CSUM` count (host-wide).",
-		prepare: func(e env, _ uint64) (spec, error) {
+		prepare: func(e env, _ []uint64) (spec, error) {
 			argv, err := bpftraceCommand(e, "count.bt", bpftraceCount)
 			var out lockedBuffer
 			return spec{argv: argv, stdout: &out, tally: func([]byte) (tally, error) {
@@ -128,28 +156,43 @@ var configs = []config{
 			}}, err
 		},
 	},
+	baseline(udp4Storm),
+	emptyConfig(udp4Storm),
+	pluginConfig(udp4Storm, "plugin-udp4", "telegraf-tcpdrop, defaults", pluginDefaults, "As in the TCP storm; it must count none of these drops."),
+	baseline(udp6Storm),
+	emptyConfig(udp6Storm),
+	pluginConfig(udp6Storm, "plugin-udp6", "telegraf-tcpdrop, defaults", pluginDefaults, "As in the TCP storm; it must count none of these drops."),
+	baseline(portsStorm),
+	pluginConfig(portsStorm, "plugin-ports", "telegraf-tcpdrop, + local_port", pluginPorts,
+		"The defaults plus `netns` and `local_port` in `group_by`, `max_keys` = 4,352: 4,096 series of the storm each window, near the limit, and room for the host's own."),
+	baseline(bothStorm),
+	pluginConfig(bothStorm, "plugin-both", "telegraf-tcpdrop, defaults", pluginDefaults, "As in the TCP storm; its count of each namespace must be exact."),
 }
 
-// pluginConfig runs telegraf-tcpdrop with a 1 s window and the given
-// configuration file, and reads its windows from stdout.
-func pluginConfig(key, name, conf, about string) config {
+// pluginConfig runs telegraf-tcpdrop under st with the given configuration
+// file and a window per storm, and reads its windows from stdout: it counts
+// the drops of the storm's namespaces and reason, none if the storm is
+// not TCP.
+func pluginConfig(st *storm, key, name, conf, about string) config {
 	return config{
 		key:   key,
 		name:  name,
 		about: about,
-		prepare: func(e env, netns uint64) (spec, error) {
+		storm: st,
+		prepare: func(e env, netns []uint64) (spec, error) {
 			path := filepath.Join(e.tmp, key+".conf")
 			if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 				return spec{}, fmt.Errorf("plugin config: %w", err)
 			}
 			var out lockedBuffer
 			return spec{
-				argv:     []string{filepath.Join(e.bin, "telegraf-tcpdrop"), "-poll_interval", "1s", "-config", path},
-				stdout:   &out,
-				viaStdin: true,
-				settled:  func(t time.Time) (bool, error) { return windowAfter(out.Bytes(), t) },
+				argv:         []string{filepath.Join(e.bin, "telegraf-tcpdrop"), "-poll_interval_disabled", "-config", path},
+				stdout:       &out,
+				viaStdin:     true,
+				windowOnLine: true,
+				settled:      func(t time.Time) (bool, error) { return windowAfter(out.Bytes(), t) },
 				tally: func([]byte) (tally, error) {
-					w, err := parseWindows(out.Bytes(), netns, "TCP_CSUM")
+					w, err := parseWindows(out.Bytes(), netns, st.reason)
 					return tally{counted: w.drops, lost: w.lost}, err
 				},
 			}, nil
@@ -175,7 +218,8 @@ func configKeys() []string {
 }
 
 // selectConfigs returns the configurations named by keys, or all; the
-// baseline is always included, since every ratio needs it.
+// baseline of each one's storm is always included, since every ratio
+// needs it.
 func selectConfigs(keys []string) ([]config, error) {
 	if len(keys) == 0 {
 		return configs, nil
@@ -187,7 +231,9 @@ func selectConfigs(keys []string) ([]config, error) {
 	}
 	var out []config
 	for _, c := range configs {
-		if c.prepare == nil || slices.Contains(keys, c.key) {
+		if slices.Contains(keys, c.key) || (c.prepare == nil && slices.ContainsFunc(configs, func(o config) bool {
+			return o.storm == c.storm && slices.Contains(keys, o.key)
+		})) {
 			out = append(out, c)
 		}
 	}

@@ -1,13 +1,18 @@
 //go:build linux
 
 // Command bench measures what tracing TCP drops costs while the kernel drops
-// as fast as one CPU can: a generator pinned to CPU 0 floods a fresh network
-// namespace with bad-checksum SYNs on loopback, each one TCP_CSUM drop in
-// the generator's own softirq, while the tracer under test runs on CPU 1.
-// Every configuration, no tracer included, runs in every round, and the
-// table in docs/benchmarks.md gives medians over the rounds.
+// packets as fast as the CPUs can, in several shapes of load (storms.go): a
+// generator pinned to CPU 0 floods a fresh network namespace on loopback
+// with packets that are each one drop in the generator's own softirq
+// (bad-checksum TCP SYNs, to one port or to 4,096; bad-checksum UDP over
+// IPv4 and IPv6; TCP from both CPUs at once), while the tracer under test
+// runs on CPU 1. Every configuration, no tracer included, runs in every
+// round, and the tables in docs/benchmarks.md give medians over the rounds.
+// Then it measures where a drop's nanoseconds go, how they grow with the
+// series, and what a window costs, and plots the last two.
 //
-// It needs root, at least two CPUs, bpftrace, and the binaries of make build.
+// It needs root, at least two CPUs, bpftrace, Go (for BenchmarkWindow) and
+// the binaries of make build.
 package main
 
 import (
@@ -37,16 +42,25 @@ const (
 
 func main() {
 	var o options
-	flag.DurationVar(&o.storm, "storm", 6*time.Second, "length of one storm")
-	flag.IntVar(&o.rounds, "rounds", 7, "rounds; each runs every configuration once")
+	flag.DurationVar(&o.storm, "storm", 4*time.Second, "length of one storm")
+	flag.IntVar(&o.rounds, "rounds", 5, "rounds; each runs every configuration once")
 	flag.StringVar(&o.bin, "bin", "bin", "directory with telegraf-tcpdrop and tcpdrop")
 	flag.StringVar(&o.out, "out", "docs/benchmarks.md", "report to write (its Reading section is kept)")
+	flag.BoolVar(&o.parts, "parts", true, "also measure the probe's parts (ladder), the series sweep and the window cost, and plot them")
 	only := flag.String("only", "", "comma-separated configuration keys to run (default all): "+strings.Join(configKeys(), ","))
 	var so soakOptions
 	flag.DurationVar(&so.storm, "soak", 0, "instead of the benchmark, soak the plugin: a storm this long with a slow reader, then -restarts restarts")
 	flag.DurationVar(&so.every, "soak_every", time.Minute, "how often the soak samples the plugin")
 	flag.IntVar(&so.restarts, "restarts", 50, "restarts of the plugin in the soak")
+	emptyProbe := flag.Bool("empty_probe", false, "attach an empty tp_btf program to skb:kfree_skb until stdin closes (the bench runs itself so)")
 	flag.Parse()
+	if *emptyProbe {
+		if err := runEmpty(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if *only != "" {
 		o.only = strings.Split(*only, ",")
 	}
@@ -71,6 +85,7 @@ type options struct {
 	bin    string
 	out    string
 	only   []string
+	parts  bool
 }
 
 func run(ctx context.Context, o options) error {
@@ -86,6 +101,11 @@ func run(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
+	unmount, err := mountTracefs()
+	if err != nil {
+		return err
+	}
+	defer unmount()
 	if _, err := exec.LookPath("taskset"); err != nil {
 		return err
 	}
@@ -105,11 +125,15 @@ func run(ctx context.Context, o options) error {
 		return fmt.Errorf("temp dir: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	ksoftirqd, err := findKsoftirqd(stormCPU)
-	if err != nil {
+	e := env{bin: o.bin, tmp: tmp, csumReason: csum, ksoftirqd: map[int]int{}}
+	for _, cpu := range []int{stormCPU, tracerCPU} {
+		if e.ksoftirqd[cpu], err = findKsoftirqd(cpu); err != nil {
+			return err
+		}
+	}
+	if e.self, err = os.Executable(); err != nil {
 		return err
 	}
-	e := env{bin: o.bin, tmp: tmp, csumReason: csum, ksoftirqd: ksoftirqd}
 
 	results := newResults(selected)
 	var failed []error
@@ -134,6 +158,12 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	r := report{machine: m, when: time.Now(), storm: o.storm, rounds: o.rounds, configs: selected, results: results}
+	if o.parts {
+		if err := measureParts(ctx, o, &r); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			failed = append(failed, err)
+		}
+	}
 	if err := writeReport(o.out, r.render); err != nil {
 		return err
 	}

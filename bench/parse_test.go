@@ -72,7 +72,7 @@ tcpdrop_probe,probe=tp_btf_rx_sk map_full=0i,suppressed=0i,lost=0i,events_shed=0
 tcpdrop,flags=SYN,frame=tcp_v4_rcv,netns=4026532519,reason=TCP_CSUM,state=NONE drops=9`
 
 func TestParseWindows(t *testing.T) {
-	w, err := parseWindows([]byte(pluginOutput), 4026532519, "TCP_CSUM")
+	w, err := parseWindows([]byte(pluginOutput), []uint64{4026532519}, "TCP_CSUM")
 	require.NoError(t, err)
 	// The last line is incomplete and not read.
 	require.EqualValues(t, 150, w.drops)
@@ -86,7 +86,7 @@ func TestParseWindows(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, after)
 
-	_, err = parseWindows([]byte("tcpdrop drops=\n"), 1, "TCP_CSUM")
+	_, err = parseWindows([]byte("tcpdrop drops=\n"), []uint64{1}, "TCP_CSUM")
 	require.Error(t, err)
 }
 

@@ -30,6 +30,10 @@ type report struct {
 	rounds  int
 	configs []config
 	results *results
+	ladder  []rungResult
+	sweep   []sweepPoint
+	windows []windowCost
+	plugin  []renderCost
 }
 
 // writeReport writes what render writes to path, keeping the Reading
@@ -66,42 +70,57 @@ func (r report) render(w io.Writer) {
 	m := r.machine
 	p("# Drop-storm benchmark\n\n")
 	p("<!-- Written by `make bench` (bench/). A new run replaces everything above %q; edit only that section. -->\n\n", readingHeading)
-	p("What tracing TCP drops costs while the kernel drops TCP packets as fast as one CPU can. ")
-	p("A generator pinned to CPU %d sends bad-checksum SYNs from a raw socket (`sendmmsg` batches) to 127.0.0.1 in a fresh network namespace for %v. ", stormCPU, r.storm)
-	p("Each is exactly one drop with reason `TCP_CSUM`, in the softirq CPU %d runs when the send returns, so whatever a probe costs per drop comes off the generator's rate. ", stormCPU)
-	p("The tracer runs on CPU %d. Each of %d rounds runs every configuration once, in a rotating order; figures are medians over the rounds, with the range in parentheses.\n\n", tracerCPU, r.rounds)
+	p("What tracing TCP drops costs while the kernel drops packets as fast as a CPU can, in the shapes of load hosts see. ")
+	p("In each storm a generator thread sends packets from a raw socket (`sendmmsg` batches) to the loopback address of a fresh network namespace for %v, pinned to CPU %d (to both CPUs in the last storm). ", r.storm, stormCPU)
+	p("Each packet is exactly one drop of a known reason, in the softirq the sending CPU runs when the send returns, so whatever a probe costs per drop comes off the generator's rate. ")
+	p("The tracer runs on CPU %d. Each of %d rounds runs every configuration once, in a rotating order; figures are medians over the rounds, with the range in parentheses; every ratio is against no tracer under the same storm in the same round.\n\n", tracerCPU, r.rounds)
 	p("Measured %s on %s, kernel %s, %d CPUs (%s); %s, %s.\n\n", r.when.UTC().Format("2006-01-02 15:04 MST"), m.os, m.kernel, m.cpus, m.cpu, m.bpftrace, m.goVersion)
 
 	sums := map[string]summary{}
 	p("## Results\n\n")
-	p("| Configuration | Drops/s | vs no tracer | Storm's share of CPU %d | Per CPU-second vs no tracer | Kernel ns per drop | CPU s per M drops | CPU %% of a core, user / sys | Peak RSS | Exact count | Lost |\n", stormCPU)
-	p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
-	for _, c := range r.configs {
-		s := r.results.summarize(c)
-		sums[c.key] = s
-		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c.name,
-			fmtSpread(s.rate, fmtRate), fmtSpread(s.ratio, fmtRatio),
-			fmtSpread(s.share, fmtPct), fmtSpread(s.cpuRatio, fmtRatio),
-			traced(s, fmtSpread(s.nsPerDrop, fmtInt)), traced(s, fmtSpread(s.cpuPerM, fmtSig)),
-			traced(s, fmt.Sprintf("%.2f / %.2f", s.userPct.median, s.sysPct.median)),
-			traced(s, fmt.Sprintf("%.1f MB", s.rss/(1<<20))),
-			fmtExact(s), fmtLost(s))
+	for _, st := range storms {
+		var cs []config
+		for _, c := range r.configs {
+			if c.storm == st {
+				cs = append(cs, c)
+			}
+		}
+		if len(cs) == 0 {
+			continue
+		}
+		p("### %s\n\nThe storm: %s\n\n", st.name, st.about)
+		p("| Configuration | Drops/s | vs no tracer | Storm's share of its CPUs | Per CPU-second vs no tracer | Kernel ns per drop | CPU s per M drops | CPU %% of a core, user / sys | Peak RSS | Exact count | Lost |\n")
+		p("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		for _, c := range cs {
+			s := r.results.summarize(c)
+			sums[c.key] = s
+			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c.name,
+				fmtSpread(s.rate, fmtRate), fmtSpread(s.ratio, fmtRatio),
+				fmtSpread(s.share, fmtPct), fmtSpread(s.cpuRatio, fmtRatio),
+				traced(s, fmtSpread(s.nsPerDrop, fmtInt)), traced(s, fmtSpread(s.cpuPerM, fmtSig)),
+				traced(s, fmt.Sprintf("%.2f / %.2f", s.userPct.median, s.sysPct.median)),
+				traced(s, fmt.Sprintf("%.1f MB", s.rss/(1<<20))),
+				fmtExact(s), fmtLost(s))
+		}
+		p("\n")
 	}
 	agree, runs := r.results.generatorExact()
-	p("\n- **Drops/s**: packets sent over the storm's length; in %d of %d runs the namespace's `Tcp InCsumErrors` grew by exactly the packets sent.\n", agree, runs)
-	p("- **vs no tracer**: the rate over the same round's rate without a tracer.\n")
-	p("- **Storm's share of CPU %d**: run time (`schedstat`) of the generator thread, its softirqs included, and of `ksoftirqd/%d`, which takes over softirqs that run long, over the storm's length. Below 100%%, something else ran on CPU %d (another process, or the hypervisor: steal), and the run was slower for reasons other than the tracer.\n", stormCPU, stormCPU, stormCPU)
-	p("- **Per CPU-second vs no tracer**: drops per second of that run time, over the same round's without a tracer: the cost of tracing with the time lost to other work taken out. It equals the ratio before it when the storm had CPU %d to itself.\n", stormCPU)
+	p("- **Drops/s**: packets sent over the storm's length; in %d of %d runs the namespaces' counter of the storm's drops grew by exactly the packets sent.\n", agree, runs)
+	p("- **vs no tracer**: the rate over the same round's rate without a tracer under the same storm.\n")
+	p("- **Storm's share of its CPUs**: run time (`schedstat`) of the generator threads, their softirqs included, and of their CPUs' `ksoftirqd`, which takes over softirqs that run long, over the storm's length and CPUs. Below 100%%, something else ran there (another process, the tracer when the storm uses CPU %d, or the hypervisor: steal), and the run was slower for reasons other than the probe.\n", tracerCPU)
+	p("- **Per CPU-second vs no tracer**: drops per second of that run time, over the same round's without a tracer: the cost of tracing with the time lost to other work taken out. It equals the ratio before it when the storm had its CPUs to itself.\n")
 	p("- **Kernel ns per drop**: the tracer's BPF programs, `run_time_ns / run_cnt`, over a second storm of %v run right after the main one with `BPF_ENABLE_STATS` on. The statistics cost every program run two clock reads, so the main storm, which gives the rates, runs without them, as production does. The second storm's drops are in the exact-count check too.\n", costStorm)
-	p("- **CPU**: `utime + stime` of the tracer's process from the storm's start to %v after its end, so that work left queued counts (resolution 10 ms); per million drops, and as a share of one core over the storm's length.\n", drainTime)
+	p("- **CPU**: `utime + stime` of the tracer's process from the storm's start to %v after its end, so that work left queued counts, the window rendered after the storm included (resolution 10 ms); per million drops, and as a share of one core over that time.\n", drainTime)
 	p("- **Peak RSS**: `VmHWM` of the tracer's process, the highest of all runs.\n")
-	p("- **Exact count**: runs in which the tracer's count of the storm's `TCP_CSUM` drops equals the packets sent and the namespace's `InCsumErrors`; the plugin: the sum of the windows' `drops` tagged with the bench namespace; tcpdrop: the count in its summary; bpftrace printing: the storm's drops it printed; bpftrace counting: its map's count (host-wide, so another `TCP_CSUM` drop on the host meanwhile makes it inexact).\n")
+	p("- **Exact count**: runs in which the tracer's count of the storm's drops equals the packets sent, those of a %v warm-up storm before the measured one included, and the namespaces' counter equals the measured storms' (for a UDP storm: counted none); the plugin: the sum of the windows' `drops` tagged with the bench namespaces (and the storm's reason, for a TCP storm); tcpdrop: the count in its summary; bpftrace printing: the storm's drops it printed; bpftrace counting: its map's count (host-wide, so another `TCP_CSUM` drop on the host meanwhile makes it inexact).\n", warmStorm)
 	p("- **Lost**: summed over runs. The plugin: `tcpdrop_probe`'s `map_full + recursion_misses + lost + events_shed`; bpftrace: its \"Lost N events\".\n\n")
 
 	p("### Configurations\n\n")
 	for _, c := range r.configs {
-		p("- **%s**: %s\n", c.name, c.about)
+		p("- **%s** (%s): %s\n", c.name, c.storm.name, c.about)
 	}
+
+	r.renderParts(p)
 
 	p("\n## Targets\n\n| Target | Measured | Met |\n|---|---|---|\n")
 	for _, t := range targets(sums) {

@@ -63,12 +63,12 @@ type summary struct {
 
 func (r *results) summarize(c config) summary {
 	runs := r.samples[c.key]
-	base := r.samples[baselineKey]
+	base := r.samples[c.storm.baselineKey()]
 	sum := summary{runs: len(runs), failed: len(r.errs[c.key]), traced: c.prepare != nil, lost: unknown}
 	var rate, share, ratio, cpuRatio, ns, cpu, user, sys []float64
 	for round, s := range runs {
 		rate = append(rate, s.rate())
-		share = append(share, s.share())
+		share = append(share, s.share(len(c.storm.cpus)))
 		if b, ok := base[round]; ok {
 			ratio = append(ratio, s.rate()/b.rate())
 			cpuRatio = append(cpuRatio, s.cpuRate()/b.cpuRate())
@@ -76,8 +76,8 @@ func (r *results) summarize(c config) summary {
 		if sum.traced {
 			ns = append(ns, s.nsPerDrop())
 			cpu = append(cpu, s.cpuPerMillion())
-			user = append(user, 100*s.usage.user.Seconds()/s.storm.Seconds())
-			sys = append(sys, 100*s.usage.sys.Seconds()/s.storm.Seconds())
+			user = append(user, 100*s.usage.user.Seconds()/s.usageTime.Seconds())
+			sys = append(sys, 100*s.usage.sys.Seconds()/s.usageTime.Seconds())
 			sum.rss = max(sum.rss, float64(s.rss))
 		}
 		if s.tally.counted != unknown {
@@ -97,13 +97,13 @@ func (r *results) summarize(c config) summary {
 	return sum
 }
 
-// generatorExact tells whether, in every run, the namespace's checksum
-// error counter agreed with the packets the generator sent.
+// generatorExact tells whether, in every run, the namespaces' counter of
+// the storm's drops agreed with the packets the generator sent.
 func (r *results) generatorExact() (agree, runs int) {
 	for _, rounds := range r.samples {
 		for _, s := range rounds {
 			runs++
-			if s.csumErrors == s.sent {
+			if s.caused == s.sent+s.costSent {
 				agree++
 			}
 		}

@@ -120,7 +120,7 @@ func runSoak(ctx context.Context, o soakOptions) error {
 		return err
 	}
 	defer ns.Close()
-	if err := pinStorm(ns); err != nil {
+	if err := pinStorm(ns, stormCPU); err != nil {
 		return err
 	}
 
@@ -172,7 +172,7 @@ func soakStorm(ctx context.Context, o soakOptions, ns *netnstest.NS, conf string
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		n, err := ns.Flood(stormSegment, o.every)
+		n, err := ns.Flood(o.every, stormSegment)
 		if err != nil {
 			return nil, err
 		}

@@ -4,8 +4,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/cilium/ebpf"
@@ -27,6 +30,11 @@ const (
 	// reads to every run, so the main storm, whose rate is the result,
 	// runs without them, as a production host does.
 	costStorm = time.Second
+	// warmStorm comes before the measured storm, followed by a window, so
+	// that the tracer has met the storm's drop sites and stacks: naming
+	// new addresses reads all of kallsyms, once in a long-running
+	// tracer's life, once per run in the bench's.
+	warmStorm = 200 * time.Millisecond
 )
 
 var (
@@ -40,25 +48,28 @@ var (
 
 // sample is one run of one configuration.
 type sample struct {
-	storm      time.Duration
-	sent       int64         // storm packets, each one TCP_CSUM drop
-	costSent   int64         // packets of the short storm measuring programs
-	csumErrors int64         // the namespace's Tcp InCsumErrors over both storms
-	work       time.Duration // run time of the storm on stormCPU, see stormWork
-	usage      usage         // the tracer's: CPU over the storm, BPF over the short storm
-	rss        int64         // the tracer's peak resident memory, bytes
-	tally      tally
+	storm     time.Duration
+	sent      int64         // storm packets, each one drop
+	costSent  int64         // packets of the short storm measuring programs
+	warmSent  int64         // packets of the warm-up storm, which tracers count too
+	caused    int64         // the storm's SNMP counter over both storms, all namespaces
+	tcp       bool          // whether the drops are TCP drops, which a tracer must count
+	work      time.Duration // run time of the storm on its CPUs, see stormNS.work
+	usage     usage         // the tracer's: CPU over usageTime, BPF over the short storm
+	usageTime time.Duration // from before the storm to the CPU's measurement after it
+	rss       int64         // the tracer's peak resident memory, bytes
+	tally     tally
 }
 
 func (s sample) rate() float64 { return float64(s.sent) / s.storm.Seconds() }
 
 // cpuRate is drops per second of the storm's run time: unlike rate, it
-// does not fall when something else takes stormCPU for a while.
+// does not fall when something else takes the storm's CPUs for a while.
 func (s sample) cpuRate() float64 { return float64(s.sent) / s.work.Seconds() }
 
-// share is the part of stormCPU the storm had: less than 1 means something
-// else ran there too.
-func (s sample) share() float64 { return s.work.Seconds() / s.storm.Seconds() }
+// share is the part of its CPUs the storm had, 1 for all of them: less
+// means something else ran there too.
+func (s sample) share(cpus int) float64 { return s.work.Seconds() / s.storm.Seconds() / float64(cpus) }
 
 // nsPerDrop is the run time of the tracer's programs per run.
 func (s sample) nsPerDrop() float64 {
@@ -74,16 +85,21 @@ func (s sample) cpuPerMillion() float64 {
 	return (s.usage.user + s.usage.sys).Seconds() / (float64(s.sent) / 1e6)
 }
 
-// exact tells whether the tracer counted every drop of the storm, and the
-// namespace's own counter agrees.
+// exact tells whether the tracer counted every drop of a TCP storm, the
+// warm-up's included, or none of another, and the namespaces' own counter
+// agrees with the packets sent.
 func (s sample) exact() bool {
 	all := s.sent + s.costSent
-	return s.tally.counted == all && s.csumErrors == all
+	want := all + s.warmSent
+	if !s.tcp {
+		want = 0
+	}
+	return s.tally.counted == want && s.caused == all
 }
 
 func (s sample) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%.0f drops/s, storm had %.0f%% of its CPU, InCsumErrors %d of %d", s.rate(), 100*s.share(), s.csumErrors, s.sent+s.costSent)
+	fmt.Fprintf(&b, "%.0f drops/s, storm ran %.2f s a second, counter %d of %d", s.rate(), s.work.Seconds()/s.storm.Seconds(), s.caused, s.sent+s.costSent)
 	if s.usage.bpfRuns > 0 {
 		fmt.Fprintf(&b, ", bpf %.0f ns/run, cpu user %v sys %v, peak rss %.1f MB",
 			s.nsPerDrop(), s.usage.user, s.usage.sys, float64(s.rss)/(1<<20))
@@ -97,58 +113,162 @@ func (s sample) String() string {
 	return b.String()
 }
 
-// runOnce runs one storm of length d in a fresh namespace under c.
+// stormNS are the namespaces of one storm, one per CPU that sends it.
+type stormNS []*netnstest.NS
+
+func openStorm(st *storm) (stormNS, error) {
+	var nss stormNS
+	for _, cpu := range st.cpus {
+		ns, err := netnstest.Open()
+		if err != nil {
+			nss.Close()
+			return nil, err
+		}
+		nss = append(nss, ns)
+		if err := pinStorm(ns, cpu); err != nil {
+			nss.Close()
+			return nil, err
+		}
+	}
+	return nss, nil
+}
+
+func (nss stormNS) Close() {
+	for _, ns := range nss {
+		ns.Close()
+	}
+}
+
+func (nss stormNS) inodes() []uint64 {
+	out := make([]uint64, len(nss))
+	for i, ns := range nss {
+		out[i] = ns.Inode()
+	}
+	return out
+}
+
+// flood sends st's packets from every namespace at once for d.
+func (nss stormNS) flood(st *storm, d time.Duration) (int64, error) {
+	sent := make([]int, len(nss))
+	errs := make([]error, len(nss))
+	var wg sync.WaitGroup
+	for i, ns := range nss {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sent[i], errs[i] = ns.Flood(d, st.packets...)
+		}()
+	}
+	wg.Wait()
+	var all int64
+	for _, n := range sent {
+		all += int64(n)
+	}
+	return all, errors.Join(errs...)
+}
+
+// counter sums st's counter over the namespaces.
+func (nss stormNS) counter(st *storm) (int64, error) {
+	var sum int64
+	for _, ns := range nss {
+		c, err := ns.Counters()
+		if err != nil {
+			return 0, err
+		}
+		sum += c[st.counter]
+	}
+	return sum, nil
+}
+
+// work returns the run time of the namespace threads, which send the storm
+// and receive it in their softirqs, plus that of their CPUs' ksoftirqd,
+// which takes the softirqs over when they run long (a slow probe makes
+// them longer).
+func (nss stormNS) work(st *storm, ksoftirqd map[int]int) (time.Duration, error) {
+	var sum time.Duration
+	for i, ns := range nss {
+		err := ns.Do(func() error {
+			gen, err := taskCPU("/proc/thread-self/schedstat")
+			sum += gen
+			return err
+		})
+		if err != nil {
+			return 0, err
+		}
+		soft, err := taskCPU(fmt.Sprintf("/proc/%d/schedstat", ksoftirqd[st.cpus[i]]))
+		if err != nil {
+			return 0, err
+		}
+		sum += soft
+	}
+	return sum, nil
+}
+
+// runOnce runs one storm of length d in fresh namespaces under c.
 func runOnce(ctx context.Context, e env, c config, d time.Duration) (sample, error) {
-	s := sample{storm: d, tally: tally{counted: unknown, lost: unknown}}
-	ns, err := netnstest.Open()
+	st := c.storm
+	s := sample{storm: d, tcp: st.tcp, tally: tally{counted: unknown, lost: unknown}}
+	nss, err := openStorm(st)
 	if err != nil {
 		return s, err
 	}
-	defer ns.Close()
-	if err := pinStorm(ns); err != nil {
-		return s, err
-	}
+	defer nss.Close()
 
 	var t *tracer
 	var before usage
 	var sp spec
 	if c.prepare != nil {
-		if sp, err = c.prepare(e, ns.Inode()); err != nil {
+		if sp, err = c.prepare(e, nss.inodes()); err != nil {
 			return s, err
 		}
 		if t, err = startTracer(sp); err != nil {
 			return s, err
 		}
 		defer t.kill() // no-op once stopped
-		if err := waitAttached(ctx, ns, t); err != nil {
+		if err := waitAttached(ctx, nss[0], t); err != nil {
 			return s, err
+		}
+		if s.warmSent, err = nss.flood(st, warmStorm); err != nil {
+			return s, err
+		}
+		warmEnd := time.Now()
+		if err := endWindow(sp, t); err != nil {
+			return s, err
+		}
+		if sp.settled != nil {
+			if err := waitSettled(ctx, sp, t, warmEnd); err != nil {
+				return s, err
+			}
 		}
 		if before, err = measure(t.pid()); err != nil {
 			return s, err
 		}
 	}
+	start := time.Now()
 
-	c0, err := ns.Counters()
+	c0, err := nss.counter(st)
 	if err != nil {
 		return s, err
 	}
-	work0, err := stormWork(ns, e.ksoftirqd)
+	work0, err := nss.work(st, e.ksoftirqd)
 	if err != nil {
 		return s, err
 	}
-	sent, err := ns.Flood(stormSegment, d)
-	if err != nil {
+	if s.sent, err = nss.flood(st, d); err != nil {
 		return s, err
 	}
 	end := time.Now()
-	work1, err := stormWork(ns, e.ksoftirqd)
+	if err := endWindow(sp, t); err != nil {
+		return s, err
+	}
+	work1, err := nss.work(st, e.ksoftirqd)
 	if err != nil {
 		return s, err
 	}
-	s.sent, s.work = int64(sent), work1-work0
+	s.work = work1 - work0
 	if t == nil {
-		c1, err := ns.Counters()
-		s.csumErrors = c1.Delta(c0, "Tcp:InCsumErrors")
+		c1, err := nss.counter(st)
+		s.caused = c1 - c0
 		return s, err
 	}
 
@@ -163,19 +283,22 @@ func runOnce(ctx context.Context, e env, c config, d time.Duration) (sample, err
 	if err != nil {
 		return s, err
 	}
-	s.usage = after.sub(before)
+	s.usage, s.usageTime = after.sub(before), time.Since(start)
 	if s.rss, err = peakRSS(t.pid()); err != nil {
 		return s, err
 	}
-	costEnd, err := measureCost(ns, t, &s)
+	costEnd, err := measureCost(nss, st, t, &s)
 	if err != nil {
 		return s, err
 	}
-	c1, err := ns.Counters()
+	if err := endWindow(sp, t); err != nil {
+		return s, err
+	}
+	c1, err := nss.counter(st)
 	if err != nil {
 		return s, err
 	}
-	s.csumErrors = c1.Delta(c0, "Tcp:InCsumErrors")
+	s.caused = c1 - c0
 	if sp.settled != nil {
 		if err := waitSettled(ctx, sp, t, costEnd); err != nil {
 			return s, err
@@ -192,12 +315,23 @@ func runOnce(ctx context.Context, e env, c config, d time.Duration) (sample, err
 	return s, nil
 }
 
-// pinStorm moves the namespace thread, which sends the storm, to stormCPU,
-// so that the drops, and the probes that run in them, happen there.
-func pinStorm(ns *netnstest.NS) error {
+// endWindow asks a tracer that ends windows on a line of stdin for one.
+func endWindow(sp spec, t *tracer) error {
+	if t == nil || !sp.windowOnLine {
+		return nil
+	}
+	if _, err := io.WriteString(t.stdin, "\n"); err != nil {
+		return fmt.Errorf("end window: %w", err)
+	}
+	return nil
+}
+
+// pinStorm moves the namespace thread, which sends the storm, to cpu, so
+// that the drops, and the probes that run in them, happen there.
+func pinStorm(ns *netnstest.NS, cpu int) error {
 	err := ns.Do(func() error {
 		var set unix.CPUSet
-		set.Set(stormCPU)
+		set.Set(cpu)
 		return unix.SchedSetaffinity(0, &set)
 	})
 	if err != nil {
@@ -209,7 +343,7 @@ func pinStorm(ns *netnstest.NS) error {
 // measureCost runs the short storm with BPF run-time statistics on and
 // puts the tracer's program time and runs over it into s.usage. It returns
 // when the storm ended.
-func measureCost(ns *netnstest.NS, t *tracer, s *sample) (time.Time, error) {
+func measureCost(nss stormNS, st *storm, t *tracer, s *sample) (time.Time, error) {
 	// Closing the fd, or exiting however we do, turns them off again.
 	stats, err := ebpf.EnableStats(unix.BPF_STATS_RUN_TIME)
 	if err != nil {
@@ -220,7 +354,7 @@ func measureCost(ns *netnstest.NS, t *tracer, s *sample) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	sent, err := ns.Flood(stormSegment, costStorm)
+	sent, err := nss.flood(st, costStorm)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -229,27 +363,9 @@ func measureCost(ns *netnstest.NS, t *tracer, s *sample) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	s.costSent = int64(sent)
+	s.costSent = sent
 	s.usage.bpfTime, s.usage.bpfRuns = after.bpfTime-before.bpfTime, after.bpfRuns-before.bpfRuns
 	return end, nil
-}
-
-// stormWork returns the run time of the namespace thread, which sends the
-// storm and receives it in its softirqs, plus that of ksoftirqd, which
-// takes the softirqs over when they run long (a slow probe makes them
-// longer).
-func stormWork(ns *netnstest.NS, ksoftirqd int) (time.Duration, error) {
-	var gen time.Duration
-	err := ns.Do(func() error {
-		var err error
-		gen, err = taskCPU("/proc/thread-self/schedstat")
-		return err
-	})
-	if err != nil {
-		return 0, err
-	}
-	soft, err := taskCPU(fmt.Sprintf("/proc/%d/schedstat", ksoftirqd))
-	return gen + soft, err
 }
 
 // waitAttached returns once the tracer's BPF programs run. Each poll makes

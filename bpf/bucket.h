@@ -5,25 +5,25 @@
 #define TCPDROP_BUCKET_H
 
 struct bucket {
-	__u64 tat;    /* theoretical arrival time of the next token, ns */
-	__u64 now;    /* the clock when last read, ns */
-	__u32 unread; /* drops since then */
-	__u32 pad;
+	__u64 tat;  /* theoretical arrival time of the next token, ns */
+	__u64 now;  /* the clock when last read, ns */
+	__u64 tick; /* jiffies when it was read */
 };
 
 /* clock_due tells whether the caller must read the clock into b->now
- * before take_token: at the first drop and then at every every-th. Reading
- * it costs about 50 ns on a VM, a fifth of the probe's run under a storm.
- * In between the bucket takes time to stand still, which can only refuse
- * a sample, never allow one early; with every at most the burst, a CPU
- * that drops rarely is still never refused wrongly. */
-static __always_inline bool clock_due(struct bucket *b, __u32 every)
+ * before take_token: when the jiffies counter, tick, moved since the last
+ * read. Jiffies cost one load the verifier inlines, the clock a helper
+ * call: under a drop storm the clock is read a few hundred times a second
+ * per CPU, not at every drop. Within a tick the bucket takes time to stand
+ * still, which can only refuse or delay a sample, by less than a tick,
+ * never allow one early; a CPU that drops rarely reads the clock at every
+ * drop. */
+static __always_inline bool clock_due(struct bucket *b, __u64 tick)
 {
-	bool due = b->unread == 0;
-
-	if (++b->unread >= every)
-		b->unread = 0;
-	return due;
+	if (b->tick == tick)
+		return false;
+	b->tick = tick;
+	return true;
 }
 
 /* take_token reports whether a drop at b->now may be sampled. Each sample

@@ -16,17 +16,17 @@ import (
 type BucketBucketArgs struct {
 	_ structs.HostLayout
 	B struct {
-		_      structs.HostLayout
-		Tat    uint64
-		Now    uint64
-		Unread uint32
-		Pad    uint32
+		_    structs.HostLayout
+		Tat  uint64
+		Now  uint64
+		Tick uint64
 	}
 	Clock    uint64
+	Tick     uint64
 	Interval uint64
 	Burst    uint64
-	Every    uint32
 	Reads    uint32
+	Pad      uint32
 }
 
 // Names of all BPF objects in the ELF.

@@ -13,10 +13,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 struct bucket_args {
 	struct bucket b;
 	__u64 clock;    /* what the clock reads if read */
+	__u64 tick;     /* what jiffies read */
 	__u64 interval;
 	__u64 burst;
-	__u32 every;
 	__u32 reads;    /* clock reads so far */
+	__u32 pad;
 } args;
 
 /* One drop, as the probe's sample() takes it. A raw tracepoint program,
@@ -24,7 +25,7 @@ struct bucket_args {
 SEC("raw_tp")
 int run_take_token(void *ctx)
 {
-	if (clock_due(&args.b, args.every)) {
+	if (clock_due(&args.b, args.tick)) {
 		args.b.now = args.clock;
 		args.reads++;
 	}

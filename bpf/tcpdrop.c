@@ -31,11 +31,13 @@ const volatile __u32 raw_args = 2;
 /* Count the growth of sk_drops in the receive hooks: on kernels whose
  * tcp_drop() frees with __kfree_skb those drops never reach kfree_skb. */
 const volatile bool count_sk_drops = false;
+/* Whether the receive hooks are attached: without them their stacks stay
+ * empty, and looking there would cost every drop for nothing. */
+const volatile bool rx_hooks = false;
 
 /* Sampling: 0 turns it off, and the verifier then prunes all of it. */
 const volatile __u64 sample_interval_ns = 0;
 const volatile __u64 sample_burst_ns = 0;
-const volatile __u32 sample_clock_every = 1; /* see clock_due */
 const volatile bool sample_stack = true;
 /* Waking the reader per event costs about ten times counting the drop, so
  * events are submitted without a wake-up and read by a timed poll; only a
@@ -432,8 +434,9 @@ static __always_inline void sample(void *ctx, void *counts, struct sk_buff *skb,
 
 	if (!b)
 		return;
-	/* Not the cheaper coarse clock: tracing programs may not call it. */
-	if (clock_due(b, sample_clock_every))
+	/* Not the coarse clock: tracing programs may not call it. Jiffies
+	 * they may, and the verifier inlines them. */
+	if (clock_due(b, bpf_jiffies64()))
 		b->now = bpf_ktime_get_ns();
 	/* Refused drops are not counted here: user space derives them. */
 	if (!take_token(b, sample_interval_ns, sample_burst_ns))
@@ -564,7 +567,7 @@ static __always_inline int count_drop(void *ctx, struct sk_buff *skb, __u64 loca
 	 * the one a receive hook saw TCP take the packet for. */
 	if (!sk)
 		sk = READ(direct, skb, sk);
-	if (!sk)
+	if (!sk && rx_hooks)
 		sk = rx_sock(skb, &pkt);
 	if ((dims & DIM_NETNS) || filter_netns)
 		netns = netns_of(skb, sk, direct);

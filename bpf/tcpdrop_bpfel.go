@@ -14,11 +14,10 @@ import (
 )
 
 type TcpdropBucket struct {
-	_      structs.HostLayout
-	Tat    uint64
-	Now    uint64
-	Unread uint32
-	Pad    uint32
+	_    structs.HostLayout
+	Tat  uint64
+	Now  uint64
+	Tick uint64
 }
 
 type TcpdropDimension uint32
@@ -155,8 +154,8 @@ const (
 	TcpdropVarNoReason         = "no_reason"
 	TcpdropVarRawArgs          = "raw_args"
 	TcpdropVarReasonBits       = "reason_bits"
+	TcpdropVarRxHooks          = "rx_hooks"
 	TcpdropVarSampleBurstNs    = "sample_burst_ns"
-	TcpdropVarSampleClockEvery = "sample_clock_every"
 	TcpdropVarSampleIntervalNs = "sample_interval_ns"
 	TcpdropVarSampleStack      = "sample_stack"
 	TcpdropVarUnusedDropEvent  = "unused_drop_event"
@@ -241,8 +240,8 @@ type TcpdropVariableSpecs struct {
 	NoReason         *ebpf.VariableSpec `ebpf:"no_reason"`
 	RawArgs          *ebpf.VariableSpec `ebpf:"raw_args"`
 	ReasonBits       *ebpf.VariableSpec `ebpf:"reason_bits"`
+	RxHooks          *ebpf.VariableSpec `ebpf:"rx_hooks"`
 	SampleBurstNs    *ebpf.VariableSpec `ebpf:"sample_burst_ns"`
-	SampleClockEvery *ebpf.VariableSpec `ebpf:"sample_clock_every"`
 	SampleIntervalNs *ebpf.VariableSpec `ebpf:"sample_interval_ns"`
 	SampleStack      *ebpf.VariableSpec `ebpf:"sample_stack"`
 	UnusedDropEvent  *ebpf.VariableSpec `ebpf:"unused_drop_event"`
@@ -306,8 +305,8 @@ type TcpdropVariables struct {
 	NoReason         *ebpf.Variable `ebpf:"no_reason"`
 	RawArgs          *ebpf.Variable `ebpf:"raw_args"`
 	ReasonBits       *ebpf.Variable `ebpf:"reason_bits"`
+	RxHooks          *ebpf.Variable `ebpf:"rx_hooks"`
 	SampleBurstNs    *ebpf.Variable `ebpf:"sample_burst_ns"`
-	SampleClockEvery *ebpf.Variable `ebpf:"sample_clock_every"`
 	SampleIntervalNs *ebpf.Variable `ebpf:"sample_interval_ns"`
 	SampleStack      *ebpf.Variable `ebpf:"sample_stack"`
 	UnusedDropEvent  *ebpf.Variable `ebpf:"unused_drop_event"`

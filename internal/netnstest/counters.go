@@ -20,8 +20,9 @@ type Counters map[string]int64
 // Delta returns c[key] - before[key].
 func (c Counters) Delta(before Counters, key string) int64 { return c[key] - before[key] }
 
-// Counters reads /proc/net/snmp and /proc/net/netstat of this namespace.
-// TCP counters there are shared by IPv4 and IPv6.
+// Counters reads /proc/net/snmp, /proc/net/netstat and /proc/net/snmp6 of
+// this namespace. TCP counters are shared by IPv4 and IPv6; UDP's are not
+// ("Udp:InCsumErrors", "Udp6:InCsumErrors").
 func (n *NS) Counters() (Counters, error) {
 	c := Counters{}
 	if err := n.Do(func() error { return readCounters(c) }); err != nil {
@@ -50,8 +51,13 @@ func readCounters(into Counters) error {
 	if err != nil {
 		return fmt.Errorf("read netstat: %w", err)
 	}
+	snmp6, err := p.Snmp6()
+	if err != nil {
+		return fmt.Errorf("read snmp6: %w", err)
+	}
 	addSections(into, reflect.ValueOf(snmp))
 	addSections(into, reflect.ValueOf(netstat))
+	addSections(into, reflect.ValueOf(snmp6))
 	return nil
 }
 

@@ -216,7 +216,7 @@ func TestChecksumKnownValue(t *testing.T) {
 	tcp := make([]byte, 20)
 	tcp[1], tcp[3], tcp[12], tcp[13] = 1, 2, 0x50, 0x02
 	// 7f00+0001+7f00+0001+0006+0014+0001+0002+5002 = 0x1_4e21 -> 0x4e22
-	if got, want := tcpChecksum(src, src, tcp), ^uint16(0x4e22); got != want {
+	if got, want := checksum(unix.IPPROTO_TCP, src, src, tcp), ^uint16(0x4e22); got != want {
 		t.Fatalf("checksum %#04x, want %#04x", got, want)
 	}
 }

@@ -49,40 +49,24 @@ var (
 	ipv6HopByHop = []byte{unix.IPPROTO_TCP, 0, 1, 4, 0, 0, 0, 0}
 )
 
+func (seg Segment) build() (int, []byte, error) {
+	fam, err := family(seg.Network)
+	if err != nil {
+		return 0, nil, err
+	}
+	return fam, seg.packet(fam), nil
+}
+
 // packet returns the whole IP packet for seg. fam is unix.AF_INET or
 // unix.AF_INET6; source and destination are both loopback.
 func (seg Segment) packet(fam int) []byte {
-	var ipHdr, src, dst, extra []byte
-	tcpLen := tcpHeaderLen + len(seg.Payload)
-	if fam == unix.AF_INET6 {
-		if seg.BeforeTCP {
-			extra = ipv6HopByHop
-		}
-		ipHdr = make([]byte, ipv6HeaderLen)
-		binary.BigEndian.PutUint32(ipHdr[0:], 6<<28)
-		binary.BigEndian.PutUint16(ipHdr[4:], uint16(len(extra)+tcpLen)) // payload length
-		ipHdr[6] = unix.IPPROTO_TCP                                      // next header
-		if seg.BeforeTCP {
-			ipHdr[6] = 0 // hop-by-hop
-		}
-		ipHdr[7] = 64               // hop limit
-		ipHdr[23], ipHdr[39] = 1, 1 // ::1 -> ::1
-		src, dst = ipHdr[8:24], ipHdr[24:40]
-	} else {
-		if seg.BeforeTCP {
-			extra = ipv4Options
-		}
-		ipHdr = make([]byte, ipv4HeaderLen)
-		ipHdr[0] = 4<<4 | byte(ipv4HeaderLen+len(extra))/4
-		binary.BigEndian.PutUint16(ipHdr[2:], uint16(ipv4HeaderLen+len(extra)+tcpLen))
-		binary.BigEndian.PutUint16(ipHdr[6:], 0x4000) // DF
-		ipHdr[8] = 64                                 // TTL
-		ipHdr[9] = unix.IPPROTO_TCP
-		// ID and header checksum are left zero: the kernel fills them in.
-		copy(ipHdr[12:], []byte{127, 0, 0, 1, 127, 0, 0, 1})
-		src, dst = ipHdr[12:16], ipHdr[16:20]
+	var extra []byte
+	if seg.BeforeTCP && fam == unix.AF_INET6 {
+		extra = ipv6HopByHop
+	} else if seg.BeforeTCP {
+		extra = ipv4Options
 	}
-	tcp := make([]byte, tcpHeaderLen, tcpLen)
+	tcp := make([]byte, tcpHeaderLen, tcpHeaderLen+len(seg.Payload))
 	binary.BigEndian.PutUint16(tcp[0:], seg.SrcPort)
 	binary.BigEndian.PutUint16(tcp[2:], seg.DstPort)
 	binary.BigEndian.PutUint32(tcp[4:], seg.Seq)
@@ -91,20 +75,49 @@ func (seg Segment) packet(fam int) []byte {
 	tcp[13] = seg.Flags
 	binary.BigEndian.PutUint16(tcp[14:], seg.Window)
 	tcp = append(tcp, seg.Payload...)
-	sum := tcpChecksum(src, dst, tcp)
+	addr := loopbackIP(fam)
+	sum := checksum(unix.IPPROTO_TCP, addr, addr, tcp)
 	if seg.BadChecksum {
 		// Flipping one bit can never turn 0x0000 into its one's complement
 		// twin 0xffff, so the result is always wrong.
 		sum ^= 1
 	}
 	binary.BigEndian.PutUint16(tcp[16:], sum)
-	return append(append(ipHdr, extra...), tcp...)
+	return ipPacket(fam, unix.IPPROTO_TCP, extra, tcp)
 }
 
-// tcpChecksum is the RFC 793 / RFC 8200 checksum of a TCP segment whose
-// checksum field is zero (header and payload), over the pseudo-header of
-// src and dst (4 or 16 bytes each).
-func tcpChecksum(src, dst, tcp []byte) uint16 {
+// ipPacket returns l4, a TCP or UDP header with its payload, behind an IP
+// header from and to the loopback address and the IPv4 options or IPv6
+// extension header extra (whose next header is then proto).
+func ipPacket(fam int, proto byte, extra, l4 []byte) []byte {
+	var ipHdr []byte
+	if fam == unix.AF_INET6 {
+		ipHdr = make([]byte, ipv6HeaderLen)
+		binary.BigEndian.PutUint32(ipHdr[0:], 6<<28)
+		binary.BigEndian.PutUint16(ipHdr[4:], uint16(len(extra)+len(l4))) // payload length
+		ipHdr[6] = proto                                                  // next header
+		if len(extra) > 0 {
+			ipHdr[6] = 0 // hop-by-hop
+		}
+		ipHdr[7] = 64               // hop limit
+		ipHdr[23], ipHdr[39] = 1, 1 // ::1 -> ::1
+	} else {
+		ipHdr = make([]byte, ipv4HeaderLen)
+		ipHdr[0] = 4<<4 | byte(ipv4HeaderLen+len(extra))/4
+		binary.BigEndian.PutUint16(ipHdr[2:], uint16(ipv4HeaderLen+len(extra)+len(l4)))
+		binary.BigEndian.PutUint16(ipHdr[6:], 0x4000) // DF
+		ipHdr[8] = 64                                 // TTL
+		ipHdr[9] = proto
+		// ID and header checksum are left zero: the kernel fills them in.
+		copy(ipHdr[12:], []byte{127, 0, 0, 1, 127, 0, 0, 1})
+	}
+	return append(append(ipHdr, extra...), l4...)
+}
+
+// checksum is the RFC 793 / RFC 768 / RFC 8200 checksum of a TCP or UDP
+// header and payload (l4) whose checksum field is zero, over the
+// pseudo-header of protocol proto and src and dst (4 or 16 bytes each).
+func checksum(proto uint32, src, dst, l4 []byte) uint16 {
 	var sum uint32
 	add := func(b []byte) {
 		for i := 0; i+1 < len(b); i += 2 {
@@ -118,8 +131,8 @@ func tcpChecksum(src, dst, tcp []byte) uint16 {
 	add(dst)
 	// Both pseudo-header layouts reduce to this sum: protocol and length,
 	// with zero padding that adds nothing.
-	sum += unix.IPPROTO_TCP + uint32(len(tcp))
-	add(tcp)
+	sum += proto + uint32(len(l4))
+	add(l4)
 	for sum>>16 != 0 {
 		sum = sum&0xffff + sum>>16
 	}

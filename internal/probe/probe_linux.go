@@ -149,7 +149,6 @@ func configure(spec *ebpf.CollectionSpec, opts Options, k kernel) error {
 		bpf.TcpdropVarRawArgs:          uint32(k.rawArgs),
 		bpf.TcpdropVarSampleIntervalNs: interval,
 		bpf.TcpdropVarSampleBurstNs:    burst,
-		bpf.TcpdropVarSampleClockEvery: opts.Sampling.clockEvery(),
 		bpf.TcpdropVarSampleStack:      opts.Sampling.Stack,
 		bpf.TcpdropVarWakeupBytes:      uint64(ring / 4),
 	} {
@@ -214,8 +213,13 @@ func loadMode(spec *ebpf.CollectionSpec, mode Mode, opts Options, k kernel) (*Pr
 // the others down with it.
 func load(spec *ebpf.CollectionSpec, info Info, hooks map[string]string, sampling bool, cache *btf.Cache) (_ *Probe, err error) {
 	spec = spec.Copy()
-	if err := spec.Variables[bpf.TcpdropVarCountSkDrops].Set(info.TCPDrop == TCPDropSkDrops); err != nil {
-		return nil, fmt.Errorf("set %s: %w", bpf.TcpdropVarCountSkDrops, err)
+	for name, v := range map[string]bool{
+		bpf.TcpdropVarCountSkDrops: info.TCPDrop == TCPDropSkDrops,
+		bpf.TcpdropVarRxHooks:      len(hooks) > 0,
+	} {
+		if err := spec.Variables[name].Set(v); err != nil {
+			return nil, fmt.Errorf("set %s: %w", name, err)
+		}
 	}
 	for name, fn := range hooks {
 		prog, _, _ := strings.Cut(name, "/")

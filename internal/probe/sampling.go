@@ -39,16 +39,6 @@ func (s Sampling) burst() uint32 {
 	return s.Burst
 }
 
-// maxClockEvery is the most drops one clock read serves (clock_due in
-// bpf/bucket.h): under a storm the clock then costs 3 ns a drop, not 50.
-const maxClockEvery = 16
-
-// clockEvery is how many drops share a clock read: fewer than the burst,
-// so that a CPU that drops rarely is never refused a sample wrongly.
-func (s Sampling) clockEvery() uint32 {
-	return max(min(s.burst(), maxClockEvery), 1)
-}
-
 // eventSize is the bytes one sampled drop takes in the ring.
 const eventSize = int(unsafe.Sizeof(bpf.TcpdropDropEvent{}))
 

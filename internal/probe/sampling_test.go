@@ -21,12 +21,6 @@ func TestSamplingBucket(t *testing.T) {
 	require.Zero(t, burst)
 }
 
-func TestSamplingClockEvery(t *testing.T) {
-	require.Equal(t, uint32(16), Sampling{Rate: 100}.clockEvery())
-	require.Equal(t, uint32(3), Sampling{Rate: 100, Burst: 3}.clockEvery(), "never more than the burst")
-	require.Equal(t, uint32(1), Sampling{Rate: 1}.clockEvery())
-}
-
 func TestRingSize(t *testing.T) {
 	require.Equal(t, uint32(4096), ringSize(Sampling{}))
 	require.Equal(t, uint32(256<<10), ringSize(Sampling{Rate: 100}))

@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -54,7 +55,7 @@ func (p *Probe) Window() (Window, error) {
 	w := Window{Number: p.number}
 	p.active, p.number = next, p.number+1
 	var err error
-	w.Counts, w.Stats, err = drain(done)
+	w.Counts, w.Stats, err = drain(done, p.cpus)
 	return w, err
 }
 
@@ -86,50 +87,55 @@ func statKey(s bpf.TcpdropStat) bpf.TcpdropDropKey {
 // statFamily is STAT_FAMILY of bpf/tcpdrop.h.
 const statFamily = 0xff
 
-// drain reads every key of a map no program writes to and deletes them, so
-// the map is empty when it becomes the window again.
-func drain(m *ebpf.Map) ([]drop.Count, WindowStats, error) {
+// drainBatch is how many keys one system call reads and deletes: a hash
+// map's batch ends at a bucket, and buckets hold a few keys each.
+const drainBatch = 256
+
+// drain reads and deletes every key of a map no program writes to, a batch
+// per system call, so the map is empty when it becomes the window again.
+// Each value holds one slot per possible CPU (cpus).
+func drain(m *ebpf.Map, cpus int) ([]drop.Count, WindowStats, error) {
 	var (
 		counts []drop.Count
 		stats  WindowStats
-		keys   []bpf.TcpdropDropKey
-		key    bpf.TcpdropDropKey
-		perCPU []bpf.TcpdropDropValue
+		cursor ebpf.MapBatchCursor
+		keys   = make([]bpf.TcpdropDropKey, drainBatch)
+		values = make([]bpf.TcpdropDropValue, drainBatch*cpus)
 	)
-	it := m.Iterate()
-	for it.Next(&key, &perCPU) {
-		keys = append(keys, key)
-		var v bpf.TcpdropDropValue
-		for _, cpu := range perCPU {
-			v.Drops += cpu.Drops
-			v.Bytes += cpu.Bytes
-		}
-		if key.Family == statFamily {
-			stats.add(bpf.TcpdropStat(key.Reason), v.Drops)
-			continue
-		}
-		counts = append(counts, drop.Count{Key: drop.Key{
-			Location:  key.Location,
-			Cgroup:    key.Cgroup,
-			Reason:    key.Reason,
-			Netns:     key.Netns,
-			LocalPort: key.LocalPort,
-			State:     key.State,
-			Flags:     key.Flags,
-			Family:    key.Family,
-		}, Drops: v.Drops, Bytes: v.Bytes})
-	}
-	if err := it.Err(); err != nil {
-		empty(m)
-		return nil, WindowStats{}, fmt.Errorf("read window: %w", err)
-	}
-	if len(keys) > 0 {
-		if _, err := m.BatchDelete(keys, nil); err != nil {
+	// Every batch but the last holds a key at least.
+	for range m.MaxEntries() + 1 {
+		n, err := m.BatchLookupAndDelete(&cursor, keys, values, nil)
+		if err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
 			empty(m)
-			return nil, WindowStats{}, fmt.Errorf("clear window: %w", err)
+			return nil, WindowStats{}, fmt.Errorf("read window: %w", err)
+		}
+		for i, key := range keys[:n] {
+			var v bpf.TcpdropDropValue
+			for _, cpu := range values[i*cpus : (i+1)*cpus] {
+				v.Drops += cpu.Drops
+				v.Bytes += cpu.Bytes
+			}
+			if key.Family == statFamily {
+				stats.add(bpf.TcpdropStat(key.Reason), v.Drops)
+				continue
+			}
+			counts = append(counts, drop.Count{Key: drop.Key{
+				Location:  key.Location,
+				Cgroup:    key.Cgroup,
+				Reason:    key.Reason,
+				Netns:     key.Netns,
+				LocalPort: key.LocalPort,
+				State:     key.State,
+				Flags:     key.Flags,
+				Family:    key.Family,
+			}, Drops: v.Drops, Bytes: v.Bytes})
+		}
+		if err != nil { // ErrKeyNotExist: no key is left
+			return counts, stats, nil
 		}
 	}
-	return counts, stats, nil
+	empty(m)
+	return nil, WindowStats{}, errors.New("read window: more batches than keys")
 }
 
 func (s *WindowStats) add(which bpf.TcpdropStat, n uint64) {
