@@ -61,7 +61,14 @@ func TestStoppingTelegrafEndsPlugin(t *testing.T) {
 	}
 	require.Zero(t, s.tg.cmd.ProcessState.ExitCode(), "Telegraf's exit status")
 	require.Len(t, s.tg.grep(regexp.MustCompile(`^\S+ I! \[inputs\.execd\] Process \S+ shut down$`)), 1)
-	require.Empty(t, s.tg.grep(regexp.MustCompile(`^\S+ E! `)))
+	// execd reads the program's stdout and stderr while it calls
+	// exec.Cmd.Wait, which closes both pipes once the program exits: a
+	// read still under way then fails with "file already closed"
+	// (internal/process in Telegraf 1.37.2). That is Telegraf's race with
+	// any program that exits, so only other errors count.
+	for _, l := range s.tg.grep(regexp.MustCompile(`^\S+ E! `)) {
+		require.Regexp(t, `\[inputs\.execd\] Error in plugin: (error reading stderr: )?read \|0: file already closed$`, l)
+	}
 	requireReleased(t, p)
 }
 
