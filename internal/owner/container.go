@@ -117,24 +117,26 @@ func isKubepods(seg string) bool {
 // isID is a container ID as all these runtimes make them: 64 lowercase hex
 // digits.
 func isID(s string) bool {
-	return len(s) == 64 && isHex(s, false)
+	return len(s) == 64 && isHex(s)
 }
 
-// isUID is a pod UID: a UUID, or the 32 hex digits of a static pod's hash.
+// isUID is a pod UID: a UUID (8-4-4-4-12 hex digits), or the 32 hex
+// digits of a static pod's hash.
 func isUID(s string) bool {
 	switch len(s) {
 	case 32:
-		return isHex(s, false)
+		return isHex(s)
 	case 36:
-		return s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' && isHex(s, true)
+		return s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' &&
+			isHex(s[:8]+s[9:13]+s[14:18]+s[19:23]+s[24:])
 	}
 	return false
 }
 
-// isHex is lowercase hex digits, and dashes if allowed.
-func isHex(s string, dashes bool) bool {
+// isHex is lowercase hex digits.
+func isHex(s string) bool {
 	for _, r := range s {
-		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f' || dashes && r == '-') {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f') {
 			return false
 		}
 	}
