@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/influxdata/line-protocol/v2/lineprotocol"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/sys/unix"
 
@@ -145,22 +144,9 @@ func startAsNobody(t *testing.T, conf string) *shimProcess {
 // probeTags are the tags of the first tcpdrop_probe line printed.
 func probeTags(t *testing.T, lines []string) map[string]string {
 	t.Helper()
-	for _, l := range lines {
-		if !strings.HasPrefix(l, "tcpdrop_probe,") {
-			continue
-		}
-		dec := lineprotocol.NewDecoderWithBytes([]byte(l + "\n"))
-		require.True(t, dec.Next())
-		_, err := dec.Measurement()
-		require.NoError(t, err)
-		tags := map[string]string{}
-		for {
-			k, v, err := dec.NextTag()
-			require.NoError(t, err)
-			if k == nil {
-				return tags
-			}
-			tags[string(k)] = string(v)
+	for _, p := range points(t, lines) {
+		if p.name == "tcpdrop_probe" {
+			return p.tags
 		}
 	}
 	require.Fail(t, "no tcpdrop_probe line")

@@ -2,11 +2,9 @@ package main
 
 import (
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/influxdata/line-protocol/v2/lineprotocol"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tcpdrop/tcpdrop/internal/netnstest"
@@ -46,28 +44,11 @@ func TestShimReportsOverflowingListener(t *testing.T) {
 func listenDrops(t *testing.T, lines []string, netns string, port uint16) int64 {
 	t.Helper()
 	var sum int64
-	dec := lineprotocol.NewDecoderWithBytes([]byte(strings.Join(lines, "\n") + "\n"))
-	for dec.Next() {
-		name, err := dec.Measurement()
-		require.NoError(t, err)
-		tags := map[string]string{}
-		for {
-			k, v, err := dec.NextTag()
-			require.NoError(t, err)
-			if k == nil {
-				break
-			}
-			tags[string(k)] = string(v)
-		}
-		for {
-			k, v, err := dec.NextField()
-			require.NoError(t, err)
-			if k == nil {
-				break
-			}
-			if string(name) == "tcpdrop_listen" && tags["netns"] == netns && tags["port"] == strconv.Itoa(int(port)) && string(k) == "drops" {
-				sum += v.IntV()
-			}
+	for _, p := range points(t, lines) {
+		if p.name == "tcpdrop_listen" && p.tags["netns"] == netns && p.tags["port"] == strconv.Itoa(int(port)) {
+			n, ok := p.fields["drops"].(int64)
+			require.True(t, ok, "drops %v", p.fields["drops"])
+			sum += n
 		}
 	}
 	return sum

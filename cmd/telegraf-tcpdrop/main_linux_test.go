@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -127,49 +128,67 @@ func (s *shimProcess) newNS(t *testing.T) (*netnstest.NS, string, time.Time) {
 	return ns, netns, after
 }
 
-// netnsDrops sums, from the line protocol printed so far, drops of netns
-// per tag set in the windows that ended after after, and returns the end
-// of every window (the tcpdrop_probe lines' times).
-func netnsDrops(t *testing.T, lines []string, netns string, after time.Time) (map[string]int64, []time.Time) {
+// point is one line of line protocol the shim printed.
+type point struct {
+	name   string
+	tags   map[string]string
+	fields map[string]any // int64 for integers
+	time   time.Time
+}
+
+// points decodes the line protocol printed so far.
+func points(t *testing.T, lines []string) []point {
 	t.Helper()
-	drops := map[string]int64{}
-	var windows []time.Time
+	var out []point
 	dec := lineprotocol.NewDecoderWithBytes([]byte(strings.Join(lines, "\n") + "\n"))
 	for dec.Next() {
 		name, err := dec.Measurement()
 		require.NoError(t, err)
-		var tags []string
-		var inNetns bool
+		p := point{name: string(name), tags: map[string]string{}, fields: map[string]any{}}
 		for {
 			k, v, err := dec.NextTag()
 			require.NoError(t, err)
 			if k == nil {
 				break
 			}
-			if string(k) == "netns" {
-				inNetns = string(v) == netns
-				continue
-			}
-			tags = append(tags, string(k)+"="+string(v))
+			p.tags[string(k)] = string(v)
 		}
-		var n int64
 		for {
 			k, v, err := dec.NextField()
 			require.NoError(t, err)
 			if k == nil {
 				break
 			}
-			if string(k) == "drops" {
-				require.Equal(t, lineprotocol.Int, v.Kind())
-				n = v.IntV()
-			}
+			p.fields[string(k)] = v.Interface()
 		}
-		at, err := dec.Time(lineprotocol.Nanosecond, time.Time{})
+		p.time, err = dec.Time(lineprotocol.Nanosecond, time.Time{})
 		require.NoError(t, err)
+		out = append(out, p)
+	}
+	return out
+}
+
+// netnsDrops sums, from the line protocol printed so far, drops of netns
+// per tag set (the other tags, k=v joined by commas in key order) in the
+// windows that ended after after, and returns the end of every window (the
+// tcpdrop_probe lines' times).
+func netnsDrops(t *testing.T, lines []string, netns string, after time.Time) (map[string]int64, []time.Time) {
+	t.Helper()
+	drops := map[string]int64{}
+	var windows []time.Time
+	for _, p := range points(t, lines) {
 		switch {
-		case string(name) == "tcpdrop_probe":
-			windows = append(windows, at)
-		case string(name) == "tcpdrop" && inNetns && at.After(after):
+		case p.name == "tcpdrop_probe":
+			windows = append(windows, p.time)
+		case p.name == "tcpdrop" && p.tags["netns"] == netns && p.time.After(after):
+			n, ok := p.fields["drops"].(int64)
+			require.True(t, ok, "drops %v", p.fields["drops"])
+			var tags []string
+			for _, k := range slices.Sorted(maps.Keys(p.tags)) {
+				if k != "netns" {
+					tags = append(tags, k+"="+p.tags[k])
+				}
+			}
 			drops[strings.Join(tags, ",")] += n
 		}
 	}
