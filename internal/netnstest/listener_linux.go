@@ -48,6 +48,11 @@ func (n *NS) ListenBacklog(network string, backlog int) (uint16, error) {
 // dropped at the full queue, which ListenOverflows, ListenDrops and the
 // listener's drop counter count. stop closes them all, which ends the
 // retransmits: a socket closed in SYN_SENT sends nothing.
+//
+// The connects are made from one CPU: loopback packets are received on the
+// CPU that sent them, so the handshakes complete one after another. From
+// two CPUs, two final ACKs may both pass the listener's full check before
+// either is queued (it takes no lock), and the queue ends one over b+1.
 func (n *NS) Overflow(network string, port uint16, connects int) (stop func() error, err error) {
 	fam, err := family(network)
 	if err != nil {
@@ -67,7 +72,7 @@ func (n *NS) Overflow(network string, port uint16, connects int) (stop func() er
 		})
 		return closeErr
 	}
-	err = n.Do(func() error {
+	err = n.Do(onOneCPU(func() error {
 		for i := 0; i < connects; i++ {
 			fd, err := unix.Socket(fam, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
 			if err != nil {
@@ -80,10 +85,30 @@ func (n *NS) Overflow(network string, port uint16, connects int) (stop func() er
 			}
 		}
 		return nil
-	})
+	}))
 	n.track(stop)
 	if err != nil {
 		return nil, errors.Join(err, stop())
 	}
 	return stop, nil
+}
+
+// onOneCPU wraps fn to run with the calling thread on the first CPU it may
+// use, and its affinity restored after.
+func onOneCPU(fn func() error) func() error {
+	return func() error {
+		var all, one unix.CPUSet
+		if err := unix.SchedGetaffinity(0, &all); err != nil {
+			return fmt.Errorf("get affinity: %w", err)
+		}
+		for cpu := 0; one.Count() == 0; cpu++ {
+			if all.IsSet(cpu) {
+				one.Set(cpu)
+			}
+		}
+		if err := unix.SchedSetaffinity(0, &one); err != nil {
+			return fmt.Errorf("pin to one cpu: %w", err)
+		}
+		return errors.Join(fn(), unix.SchedSetaffinity(0, &all))
+	}
 }
