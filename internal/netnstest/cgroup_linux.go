@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"github.com/prometheus/procfs"
+
+	"github.com/tcpdrop/tcpdrop/internal/cgroup2"
 )
 
 // Cgroup is a cgroup v2 a test created, removed at the test's end: the
@@ -97,20 +99,16 @@ func ownCgroupDir(root string) (string, error) {
 	return "", fmt.Errorf("own cgroup: no cgroup v2 line")
 }
 
-// cgroup2Root is where the cgroup2 hierarchy is mounted: /sys/fs/cgroup on
-// a v2 host, /sys/fs/cgroup/unified on a hybrid one. The cgroup dimension
-// needs one, and so do its tests.
+// cgroup2Root is where the cgroup2 hierarchy is mounted, which the cgroup
+// dimension and its tests need.
 func cgroup2Root(t testing.TB) string {
 	t.Helper()
-	mounts, err := procfs.GetMounts()
+	root, err := cgroup2.Find()
 	if err != nil {
-		t.Fatalf("mounts: %v", err)
+		t.Fatal(err)
 	}
-	for _, m := range mounts {
-		if m.FSType == "cgroup2" {
-			return m.MountPoint
-		}
+	if root == "" {
+		t.Fatal("no cgroup2 hierarchy is mounted")
 	}
-	t.Fatal("no cgroup2 hierarchy is mounted")
-	return ""
+	return root
 }

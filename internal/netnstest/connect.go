@@ -13,8 +13,6 @@ import (
 const (
 	// closedBudget bounds a whole ConnectClosed call.
 	closedBudget = 60 * time.Second
-	// timeoutBudget bounds count*timeout of a ConnectTimeout call.
-	timeoutBudget = 5 * time.Minute
 	// maxCount bounds the count argument of the loops in this package.
 	maxCount = 1_000_000
 )
@@ -57,38 +55,6 @@ func (n *NS) ConnectClosed(network string, port uint16, count int) error {
 			}
 			return nil
 		})
-	})
-}
-
-// ConnectTimeout makes count connects to port that must time out, because
-// a firewall (see NftDrop) drops their SYNs. Each attempt's first SYN is
-// sent at connect time and the socket is closed after timeout; the first
-// retransmit comes about 1 s after the SYN (then every second for a while,
-// see the package doc), so with timeout < 1 s each attempt sends exactly
-// one SYN. Closing a SYN_SENT socket sends nothing.
-func (n *NS) ConnectTimeout(network string, port uint16, count int, timeout time.Duration) error {
-	fam, err := family(network)
-	if err != nil {
-		return err
-	}
-	if count < 0 || count > maxCount {
-		return fmt.Errorf("count %d out of range", count)
-	}
-	if timeout <= 0 || time.Duration(count)*timeout > timeoutBudget {
-		return fmt.Errorf("count %d * timeout %v exceeds %v", count, timeout, timeoutBudget)
-	}
-	return n.Do(func() error {
-		for i := 0; i < count; i++ {
-			err := connectOnce(fam, port, timeout)
-			switch {
-			case errors.Is(err, errTimedOut):
-			case err == nil:
-				return fmt.Errorf("connect %d to port %d succeeded, want timeout", i, port)
-			default:
-				return fmt.Errorf("connect %d to port %d, want timeout: %w", i, port, err)
-			}
-		}
-		return nil
 	})
 }
 

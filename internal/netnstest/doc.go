@@ -12,14 +12,11 @@
 //   - ConnectClosed: each attempt sends one SYN that the kernel drops with
 //     reason NO_SOCKET and answers with one RST; Tcp InSegs grows by 2,
 //     OutRsts and AttemptFails by 1 per attempt.
-//   - ConnectTimeout: the first SYN leaves at connect time; the first
-//     retransmit follows about 1 s later (initial RTO, TCP_TIMEOUT_INIT).
-//     Measured with nstat and the nft rule counter, retransmits of a dropped
-//     SYN left at 1.02, 2.04, 3.06, 4.09, 5.11 and 7.13 s: with
-//     net.ipv4.tcp_syn_linear_timeouts = 4 (the default) the backoff stays
-//     at 1 s for a while before doubling. 5 attempts with a 900 ms timeout
-//     sent exactly 5 SYNs (TcpOutSegs 5, TcpRetransSegs 0). Retransmits are
-//     counted in RetransSegs, not OutSegs.
+//   - NftDrop: its rule drops a segment at the input hook, before TCP
+//     counts it (no InSegs, no RST), with reason NETFILTER_DROP. The
+//     netfilter scenario sends raw SYNs rather than connects: a connect's
+//     SYN is retransmitted after the 1 s initial RTO, and a test thread
+//     stalled that long on a loaded guest would add one.
 //   - SendRaw of a good SYN to a closed port causes two NO_SOCKET drops: the
 //     SYN, and the kernel's RST, which goes back to the raw sender's source
 //     port where no socket exists either (InSegs grows by 2, OutRsts by 1).

@@ -1,9 +1,6 @@
 package netnstest
 
-import (
-	"testing"
-	"time"
-)
+import "testing"
 
 // scenarioCounters says how each scenario moves the namespace's SNMP
 // counters, given a counter's growth (for the replies the kernel rate
@@ -63,16 +60,11 @@ func TestScenarioCounters(t *testing.T) {
 			if err := cause(); err != nil {
 				t.Fatal(err)
 			}
-			// Softirqs may lag the sender, on a slow guest by much.
-			var after Counters
 			var w map[string]int64
-			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-				after = counters(t, ns)
+			after := countersUntil(t, ns, func(after Counters) bool {
 				w = want(func(key string) int64 { return after.Delta(before, key) })
-				if after.Delta(before, "Tcp:InSegs") >= w["Tcp:InSegs"] || time.Now().After(deadline) {
-					break
-				}
-			}
+				return after.Delta(before, "Tcp:InSegs") >= w["Tcp:InSegs"]
+			})
 			expect(t, after, before, w)
 		})
 	}
