@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/tcpdrop/tcpdrop/internal/cgroup2"
 	"github.com/tcpdrop/tcpdrop/internal/dockertest"
 	"github.com/tcpdrop/tcpdrop/internal/netnsscan"
 	"github.com/tcpdrop/tcpdrop/internal/netnstest"
@@ -104,7 +105,7 @@ func cgroupPath(t testing.TB, pid int) string {
 // cgroupOf is a process's cgroup v2 ID: its directory's inode.
 func cgroupOf(t testing.TB, pid int) uint64 {
 	t.Helper()
-	root, err := findCgroup2()
+	root, err := cgroup2.Find()
 	require.NoError(t, err)
 	ino, err := netnsscan.Inode(filepath.Join(root, cgroupPath(t, pid)))
 	require.NoError(t, err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/tcpdrop/tcpdrop/internal/cgroup2"
 	"github.com/tcpdrop/tcpdrop/internal/netnsscan"
 	"github.com/tcpdrop/tcpdrop/internal/netnstest"
 )
@@ -122,7 +123,7 @@ func testCgroup(t *testing.T, elem ...string) (string, uint64) {
 	if len(elem) == 0 {
 		return base.Path, base.ID
 	}
-	root, err := findCgroup2()
+	root, err := cgroup2.Find()
 	require.NoError(t, err)
 	rel := filepath.Join(append([]string{base.Path}, elem...)...)
 	require.NoError(t, os.MkdirAll(filepath.Join(root, rel), 0o755))
@@ -148,7 +149,7 @@ func startInNetns(t *testing.T, rel string) (int, uint32) {
 		_ = cmd.Wait()
 	})
 	pid := cmd.Process.Pid
-	root, err := findCgroup2()
+	root, err := cgroup2.Find()
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(root, rel, "cgroup.procs"), []byte(strconv.Itoa(pid)), 0o644))
 	own, err := netnsscan.Inode("/proc/self/ns/net")

@@ -34,22 +34,6 @@ func TestProcOwner(t *testing.T) {
 	}
 }
 
-// The cgroup2 mount, from /proc/self/mountinfo.
-func TestCgroup2Mount(t *testing.T) {
-	for _, tc := range []struct{ fixture, want string }{
-		{"v2-host", "/sys/fs/cgroup"},
-		{"hybrid-host", "/sys/fs/cgroup/unified"},
-		{"v1-host", ""},
-		{"container-subtree", ""},
-	} {
-		t.Run(tc.fixture, func(t *testing.T) {
-			mounts, err := fixtureProc(t, tc.fixture).MountInfo()
-			require.NoError(t, err)
-			require.Equal(t, tc.want, cgroup2Mount(mounts))
-		})
-	}
-}
-
 // fixtureProc is process 1 of testdata/<fixture>, a proc tree's piece.
 func fixtureProc(t *testing.T, fixture string) procfs.Proc {
 	t.Helper()

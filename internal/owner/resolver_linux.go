@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/procfs"
 	"golang.org/x/sys/unix"
 
+	"github.com/tcpdrop/tcpdrop/internal/cgroup2"
 	"github.com/tcpdrop/tcpdrop/internal/netnsscan"
 )
 
@@ -60,7 +61,7 @@ func New(cfg Config, log Logger) (*Resolver, error) {
 	}
 	root := cfg.CgroupRoot
 	if root == "" {
-		if root, err = findCgroup2(); err != nil {
+		if root, err = cgroup2.Find(); err != nil {
 			return nil, err
 		}
 	}
@@ -79,20 +80,6 @@ func New(cfg Config, log Logger) (*Resolver, error) {
 		r.names.rebuild(log)
 	}
 	return r, nil
-}
-
-// findCgroup2 is where this process sees the cgroup2 hierarchy: the cgroup
-// paths are read in its own mount namespace.
-func findCgroup2() (string, error) {
-	self, err := procfs.Self()
-	if err != nil {
-		return "", fmt.Errorf("own proc: %w", err)
-	}
-	mounts, err := self.MountInfo()
-	if err != nil {
-		return "", fmt.Errorf("mountinfo: %w", err)
-	}
-	return cgroup2Mount(mounts), nil
 }
 
 // Resolve finds the owners of a window's distinct refs.
