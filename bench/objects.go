@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -84,48 +85,32 @@ func fdinfoNumbers(fdinfo []byte) (map[string]uint64, error) {
 
 // remaining returns the objects of o that still exist, by ID: none once
 // the kernel has freed everything the process held.
-func (o objects) remaining() (objects, error) {
-	var left objects
-	for _, id := range o.progs {
-		p, err := ebpf.NewProgramFromID(id)
-		if exists, err := still(err); err != nil {
-			return left, fmt.Errorf("program %d: %w", id, err)
-		} else if exists {
-			p.Close()
-			left.progs = append(left.progs, id)
-		}
+func (o objects) remaining() (left objects, err error) {
+	if left.progs, err = existing(o.progs, ebpf.NewProgramFromID, "program"); err != nil {
+		return left, err
 	}
-	for _, id := range o.maps {
-		m, err := ebpf.NewMapFromID(id)
-		if exists, err := still(err); err != nil {
-			return left, fmt.Errorf("map %d: %w", id, err)
-		} else if exists {
-			m.Close()
-			left.maps = append(left.maps, id)
-		}
+	if left.maps, err = existing(o.maps, ebpf.NewMapFromID, "map"); err != nil {
+		return left, err
 	}
-	for _, id := range o.links {
-		l, err := link.NewFromID(id)
-		if exists, err := still(err); err != nil {
-			return left, fmt.Errorf("link %d: %w", id, err)
-		} else if exists {
-			l.Close()
-			left.links = append(left.links, id)
+	left.links, err = existing(o.links, link.NewFromID, "link")
+	return left, err
+}
+
+// existing returns the ids that open still finds.
+func existing[ID ~uint32, O io.Closer](ids []ID, open func(ID) (O, error), what string) ([]ID, error) {
+	var left []ID
+	for _, id := range ids {
+		obj, err := open(id)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			return left, fmt.Errorf("%s %d: %w", what, id, err)
+		default:
+			obj.Close()
+			left = append(left, id)
 		}
 	}
 	return left, nil
-}
-
-// still tells from the error of opening an object by ID whether it exists.
-func still(err error) (bool, error) {
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, os.ErrNotExist):
-		return false, nil
-	default:
-		return false, err
-	}
 }
 
 func (o objects) count() int { return len(o.progs) + len(o.maps) + len(o.links) }
