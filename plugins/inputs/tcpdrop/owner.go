@@ -24,6 +24,18 @@ func ownerTags(tags map[string]string, o owner.Owner, dims drop.Dims) {
 	}
 }
 
+// shownOwner is what of o the dims show: the parts of an owner that are
+// not grouped by must not split series.
+func shownOwner(o owner.Owner, dims drop.Dims) owner.Owner {
+	if !dims.Has(drop.DimCgroup) {
+		o.Cgroup = ""
+	}
+	if !dims.Has(drop.DimContainer) {
+		o.Container = owner.Container{}
+	}
+	return o
+}
+
 // ownerFields are a sampled drop's owner as tcpdrop_event fields: one
 // packet's owner is not a series of its own.
 func ownerFields(fields map[string]any, o owner.Owner) {

@@ -5,7 +5,9 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
 
+	"github.com/influxdata/telegraf"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tcpdrop/tcpdrop/internal/dockertest"
@@ -138,5 +140,23 @@ func testContainerOfDrops(t *testing.T, p plugin, c dockertest.Container, name s
 	for _, s := range got {
 		require.Equal(t, name, s.tags["container_name"], "%v", s.tags)
 		require.NotContains(t, s.tags, "pod_uid")
+	}
+
+	// Its sampled stacks are tagged with it too.
+	require.NoError(t, inContainer.ConnectClosed("tcp4", freePort(t, inContainer, "tcp4"), n))
+	var stacks []telegraf.Metric
+	for deadline := time.Now().Add(10 * time.Second); len(stacks) == 0 && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		p.acc.ClearMetrics()
+		require.NoError(t, p.Gather(p.acc))
+		for _, m := range measurements(p.acc.GetTelegrafMetrics(), "tcpdrop_stack") {
+			if m.Tags()["container_id"] == c.ID {
+				stacks = append(stacks, m)
+			}
+		}
+	}
+	require.NotEmpty(t, stacks, "a tcpdrop_stack line of the container")
+	for _, m := range stacks {
+		require.Equal(t, name, m.Tags()["container_name"], "%v", m.Tags())
 	}
 }

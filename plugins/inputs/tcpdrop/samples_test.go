@@ -11,6 +11,7 @@ import (
 
 	"github.com/tcpdrop/tcpdrop/internal/drop"
 	"github.com/tcpdrop/tcpdrop/internal/kallsyms"
+	"github.com/tcpdrop/tcpdrop/internal/owner"
 )
 
 const testKallsyms = `ffffffff81000000 T bpf_trace_run4
@@ -65,18 +66,52 @@ func TestTopStacksFoldsAndRanks(t *testing.T) {
 		{reason: "NO_SOCKET", frame: "tcp_v4_rcv", stack: tcp, samples: 3},
 		{reason: "NETFILTER_DROP", frame: "nft_do_chain", stack: "ip_protocol_deliver_rcu;nft_do_chain [nf_tables]", samples: 1},
 		{reason: "TCP_CSUM", frame: "tcp_v4_rcv", stack: tcp, samples: 1},
-	}, topStacks(events, 10, n))
-	require.Len(t, topStacks(events, 2, n), 2)
+	}, topStacks(events, 10, n, nil, 0))
+	require.Len(t, topStacks(events, 2, n, nil, 0), 2)
 
 	// One window's lines share a timestamp, so each stack needs a series
 	// of its own: the id follows the stack alone.
-	top := topStacks(events, 10, n)
+	top := topStacks(events, 10, n, nil, 0)
 	for _, s := range top {
-		require.Regexp(t, `^[0-9a-f]{16}$`, s.tags()["stack_id"])
+		require.Regexp(t, `^[0-9a-f]{16}$`, s.tags(0)["stack_id"])
 	}
-	require.Equal(t, top[0].tags()["stack_id"], top[2].tags()["stack_id"], "the same stack")
-	require.NotEqual(t, top[0].tags()["stack_id"], top[1].tags()["stack_id"], "another stack")
-	require.Empty(t, topStacks(nil, 10, n))
+	require.Equal(t, top[0].tags(0)["stack_id"], top[2].tags(0)["stack_id"], "the same stack")
+	require.NotEqual(t, top[0].tags(0)["stack_id"], top[1].tags(0)["stack_id"], "another stack")
+	require.Empty(t, topStacks(nil, 10, n, nil, 0))
+}
+
+// With container (or cgroup) grouped by, a stack is ranked and tagged per
+// owner, as tcpdrop's series are; owners that are not grouped by do not
+// split it.
+func TestTopStacksPerOwner(t *testing.T) {
+	web := owner.Owner{Cgroup: "system.slice/docker-abc.scope", Container: owner.Container{Runtime: "docker", ID: "abc", Name: "web"}}
+	db := owner.Owner{Cgroup: "system.slice/docker-def.scope", Container: owner.Container{Runtime: "docker", ID: "def", Name: "db"}}
+	owners := map[owner.Ref]owner.Owner{{Cgroup: 1, Netns: 10}: web, {Cgroup: 2, Netns: 20}: db}
+	events := []drop.Event{
+		{Reason: 3, Location: 0xffffffff81a00010, Stack: viaTCP, Cgroup: 1, Netns: 10},
+		{Reason: 3, Location: 0xffffffff81a00010, Stack: viaTCP, Cgroup: 1, Netns: 10},
+		{Reason: 3, Location: 0xffffffff81a00010, Stack: viaTCP, Cgroup: 2, Netns: 20},
+		{Reason: 3, Location: 0xffffffff81a00010, Stack: viaTCP, Netns: 30}, // nobody's
+	}
+	n := newSampleNames(t, events)
+	dims := drop.DimReason | drop.DimFrame | drop.DimContainer
+	top := topStacks(events, 10, n, owners, dims)
+	require.Len(t, top, 3)
+	require.Equal(t, []int64{2, 1, 1}, []int64{top[0].samples, top[1].samples, top[2].samples})
+	require.Equal(t, map[string]string{"reason": "NO_SOCKET", "frame": "tcp_v4_rcv", "stack_id": top[0].tags(dims)["stack_id"],
+		"container_id": "abc", "container_name": "web"}, top[0].tags(dims))
+	require.Equal(t, top[0].tags(dims)["stack_id"], top[1].tags(dims)["stack_id"], "the same stack, another owner")
+	var ids []string
+	for _, s := range top {
+		ids = append(ids, s.tags(dims)["container_id"])
+	}
+	require.ElementsMatch(t, []string{"abc", "def", ""}, ids)
+
+	// Not grouped by container: one stack, whoever dropped it.
+	top = topStacks(events, 10, n, owners, drop.DimReason|drop.DimFrame)
+	require.Len(t, top, 1)
+	require.EqualValues(t, 4, top[0].samples)
+	require.NotContains(t, top[0].tags(drop.DimReason|drop.DimFrame), "container_id")
 }
 
 func TestEventLine(t *testing.T) {

@@ -121,8 +121,8 @@ func (t *TCPDrop) render(acc telegraf.Accumulator, s tracer.Snapshot) {
 	for _, se := range aggregate(s.Counts, t.dims, names, s.Owners) {
 		acc.AddFields("tcpdrop", se.fields(), se.tags, s.End)
 	}
-	for _, st := range topStacks(s.Samples, t.TopStacks, names) {
-		acc.AddFields("tcpdrop_stack", st.fields(), st.tags(), s.End)
+	for _, st := range topStacks(s.Samples, t.TopStacks, names, s.Owners, t.dims) {
+		acc.AddFields("tcpdrop_stack", st.fields(), st.tags(t.dims), s.End)
 	}
 	if t.EventMetrics {
 		for _, e := range s.Samples {
