@@ -4,12 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
 
-// maxBacklog bounds ListenBacklog's backlog and Overflow's connects.
-const maxBacklog = 1024
+const (
+	// maxBacklog bounds ListenBacklog's backlog and Overflow's connects.
+	maxBacklog = 1024
+	// overflowBudget bounds a whole Overflow call.
+	overflowBudget = 60 * time.Second
+)
 
 // ListenBacklog is Listen with the given listen() backlog (Listen's is
 // net.core.somaxconn), on a port FreePort picks.
@@ -49,10 +54,14 @@ func (n *NS) ListenBacklog(network string, backlog int) (uint16, error) {
 // listener's drop counter count. stop closes them all, which ends the
 // retransmits: a socket closed in SYN_SENT sends nothing.
 //
-// The connects are made from one CPU: loopback packets are received on the
-// CPU that sent them, so the handshakes complete one after another. From
-// two CPUs, two final ACKs may both pass the listener's full check before
-// either is queued (it takes no lock), and the queue ends one over b+1.
+// Each connect waits until the listener has taken or refused it before the
+// next is made. Otherwise, when the receive softirq lags (ksoftirqd), later
+// SYNs reach the listener before the ACKs that fill its queue: they get
+// SYN cookies, their clients become established while the listener drops
+// their ACKs, and closing them sends FINs that the listener goes on
+// dropping, retransmit after retransmit, after stop has returned. And two
+// handshakes ending on two CPUs at once may both pass the full check,
+// which takes no lock, leaving the queue at b+2.
 func (n *NS) Overflow(network string, port uint16, connects int) (stop func() error, err error) {
 	fam, err := family(network)
 	if err != nil {
@@ -72,8 +81,13 @@ func (n *NS) Overflow(network string, port uint16, connects int) (stop func() er
 		})
 		return closeErr
 	}
-	err = n.Do(onOneCPU(func() error {
+	deadline := time.Now().Add(overflowBudget)
+	err = n.Do(func() error {
 		for i := 0; i < connects; i++ {
+			ended, err := handshakesEnded()
+			if err != nil {
+				return err
+			}
 			fd, err := unix.Socket(fam, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, unix.IPPROTO_TCP)
 			if err != nil {
 				return fmt.Errorf("socket: %w", err)
@@ -83,9 +97,22 @@ func (n *NS) Overflow(network string, port uint16, connects int) (stop func() er
 			if err != nil && !errors.Is(err, unix.EINPROGRESS) {
 				return fmt.Errorf("connect %d to port %d: %w", i, port, err)
 			}
+			for {
+				now, err := handshakesEnded()
+				if err != nil {
+					return err
+				}
+				if now > ended {
+					break
+				}
+				if time.Now().After(deadline) {
+					return fmt.Errorf("connect %d to port %d: neither taken nor refused after %v", i, port, overflowBudget)
+				}
+				time.Sleep(time.Millisecond)
+			}
 		}
 		return nil
-	}))
+	})
 	n.track(stop)
 	if err != nil {
 		return nil, errors.Join(err, stop())
@@ -93,22 +120,13 @@ func (n *NS) Overflow(network string, port uint16, connects int) (stop func() er
 	return stop, nil
 }
 
-// onOneCPU wraps fn to run with the calling thread on the first CPU it may
-// use, and its affinity restored after.
-func onOneCPU(fn func() error) func() error {
-	return func() error {
-		var all, one unix.CPUSet
-		if err := unix.SchedGetaffinity(0, &all); err != nil {
-			return fmt.Errorf("get affinity: %w", err)
-		}
-		for cpu := 0; one.Count() == 0; cpu++ {
-			if all.IsSet(cpu) {
-				one.Set(cpu)
-			}
-		}
-		if err := unix.SchedSetaffinity(0, &one); err != nil {
-			return fmt.Errorf("pin to one cpu: %w", err)
-		}
-		return errors.Join(fn(), unix.SchedSetaffinity(0, &all))
+// handshakesEnded counts the connections listeners in the calling thread's
+// namespace took (PassiveOpens: a child socket was made) or refused
+// (ListenDrops).
+func handshakesEnded() (int64, error) {
+	c := Counters{}
+	if err := readCounters(c); err != nil {
+		return 0, err
 	}
+	return c["Tcp:PassiveOpens"] + c["TcpExt:ListenDrops"], nil
 }
