@@ -3,6 +3,7 @@ package tcpdrop
 import (
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/influxdata/telegraf"
 	"github.com/stretchr/testify/require"
@@ -61,6 +62,36 @@ func TestListenerOverflowWindows(t *testing.T) {
 		"listen_drops":     after.Delta(before, "TcpExt:ListenDrops"),
 	}, ns[full.Inode()])
 	require.NotContains(t, ns, quiet.Inode(), "no listener counters grew there")
+}
+
+// A listener's drop counter also counts the segments the listener discards
+// itself, here SYN|FIN (TCP_FLAGS), which ListenDrops does not: they are in
+// tcpdrop_listen, and tcpdrop_netns has no line for the namespace.
+func TestListenerCountsWhatItDiscards(t *testing.T) {
+	netnstest.RequirePrivileges(t)
+	p := startPlugin(t, probe.ModeAuto, nil)
+	ns := netnstest.New(t)
+	inode := strconv.FormatUint(ns.Inode(), 10)
+	sc := netnstest.ScenarioNamed(t, "listener syn fin")
+	cause, err := sc.Prepare(t, ns)
+	require.NoError(t, err)
+	require.NoError(t, cause())
+
+	want := int64(sc.Drops[0].Count)
+	var drops int64
+	for deadline := time.Now().Add(10 * time.Second); drops < want && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		require.NoError(t, p.Gather(p.acc))
+		for _, m := range measurements(p.acc.GetTelegrafMetrics(), "tcpdrop_listen") {
+			if m.Tags()["netns"] == inode {
+				d, _ := m.GetField("drops")
+				drops += d.(int64)
+			}
+		}
+		require.NotContains(t, netnsLines(t, p.acc.GetTelegrafMetrics()), ns.Inode(), "ListenDrops did not grow")
+		p.acc.ClearMetrics()
+	}
+	require.Equal(t, want, drops)
 }
 
 // The listen fields left tcpdrop_probe for tcpdrop_netns, which has the
