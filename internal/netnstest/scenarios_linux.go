@@ -141,8 +141,9 @@ var Scenarios = []Scenario{
 				return nil, err
 			}
 			ns.NftDrop(t, "ip", port)
-			// Raw SYNs, not connects: a connect's SYN would be retransmitted
-			// after 1 s, or sooner than its close if the thread stalls.
+			// Raw SYNs, not connects: a connect's SYN is retransmitted
+			// after 1 s, which a stalled test thread may let happen before
+			// it closes the socket.
 			return sendRaw(ns, Segment{Network: "tcp4", SrcPort: port, DstPort: port, Seq: 1, Flags: SYN, Window: 1024})
 		},
 		// 5.10 frees it in nf_hook_slow (kernels between 5.10 and 6.1

@@ -145,7 +145,7 @@ func TestFiltersSkipOtherDrops(t *testing.T) {
 	require.NoError(t, ns.ConnectClosed("tcp4", port, 7))
 	require.NoError(t, ns.ConnectClosed("tcp4", other, 5))
 	require.NoError(t, ns.ConnectClosed("tcp6", port, 3))
-	require.Equal(t, map[uint32]uint64{0: 7}, netnsDrops(t, p, ns), "only IPv4 to port")
+	require.Equal(t, map[uint32]uint64{0: 7}, netnsDrops(t, p, ns, 7), "only IPv4 to port")
 }
 
 func TestReadEventsWithoutSampling(t *testing.T) {

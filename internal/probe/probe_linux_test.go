@@ -3,6 +3,7 @@ package probe
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/cilium/ebpf/btf"
 	"github.com/stretchr/testify/require"
@@ -20,18 +21,36 @@ func open(t *testing.T, opts Options) *Probe {
 	return p
 }
 
-// netnsDrops sums one window's drops of a namespace, by reason.
-func netnsDrops(t *testing.T, p *Probe, ns *netnstest.NS) map[uint32]uint64 {
+// netnsDrops sums a namespace's drops by reason over windows, until want
+// have arrived (raw segments are dropped in softirqs that may lag their
+// sender) and then one window more, 100 ms later, for any beyond want.
+func netnsDrops(t *testing.T, p *Probe, ns *netnstest.NS, want uint64) map[uint32]uint64 {
 	t.Helper()
-	w, err := p.Window()
-	require.NoError(t, err)
-	out := map[uint32]uint64{}
-	for _, c := range w.Counts {
-		if uint64(c.Key.Netns) == ns.Inode() {
-			out[c.Key.Reason] += c.Drops
+	drops, _ := netnsWindows(t, p, ns, want)
+	return drops
+}
+
+// netnsWindows is netnsDrops with the windows' filtered drops.
+func netnsWindows(t *testing.T, p *Probe, ns *netnstest.NS, want uint64) (map[uint32]uint64, uint64) {
+	t.Helper()
+	drops := map[uint32]uint64{}
+	var total, filtered uint64
+	deadline := time.Now().Add(10 * time.Second)
+	for more := 2; more > 0; time.Sleep(100 * time.Millisecond) {
+		w, err := p.Window()
+		require.NoError(t, err)
+		for _, c := range w.Counts {
+			if uint64(c.Key.Netns) == ns.Inode() {
+				drops[c.Key.Reason] += c.Drops
+				total += c.Drops
+			}
+		}
+		filtered += w.Stats.Filtered
+		if total >= want || time.Now().After(deadline) {
+			more--
 		}
 	}
-	return out
+	return drops, filtered
 }
 
 // reasonValue is the running kernel's number for a drop reason; before
@@ -115,22 +134,15 @@ func TestReasonFilters(t *testing.T) {
 		_, err := p.Window()
 		require.NoError(t, err)
 		send(ns)
-		w, err := p.Window()
-		require.NoError(t, err)
-		got := map[uint32]uint64{}
-		for _, c := range w.Counts {
-			if uint64(c.Key.Netns) == ns.Inode() {
-				got[c.Key.Reason] += c.Drops
-			}
-		}
+		got, filtered := netnsWindows(t, p, ns, 20)
 		require.Equal(t, map[uint32]uint64{csum: 20}, got)
-		require.GreaterOrEqual(t, w.Stats.Filtered, uint64(30))
+		require.GreaterOrEqual(t, filtered, uint64(30))
 	})
 	t.Run("include", func(t *testing.T) {
 		p := open(t, Options{Mode: ModeAuto, Dims: dims, Include: []uint32{noSocket}, MaxKeys: 64})
 		ns := netnstest.New(t)
 		send(ns)
-		require.Equal(t, map[uint32]uint64{noSocket: 30}, netnsDrops(t, p, ns))
+		require.Equal(t, map[uint32]uint64{noSocket: 30}, netnsDrops(t, p, ns, 30))
 	})
 }
 
@@ -191,7 +203,7 @@ func TestNoReasonReportsReasonUnavailable(t *testing.T) {
 	_, err = p.Window()
 	require.NoError(t, err)
 	require.NoError(t, ns.ConnectClosed("tcp4", port, 9))
-	require.Equal(t, map[uint32]uint64{drop.ReasonUnavailable: 9}, netnsDrops(t, p, ns))
+	require.Equal(t, map[uint32]uint64{drop.ReasonUnavailable: 9}, netnsDrops(t, p, ns, 9))
 }
 
 // TCP behind IPv4 options or an IPv6 extension header is not where the
@@ -210,7 +222,7 @@ func TestHeadersBeforeTCP(t *testing.T) {
 			seg := netnstest.Segment{Network: network, SrcPort: port + 1, DstPort: port, Seq: 1,
 				Flags: netnstest.SYN, Window: 1024, BadChecksum: true, BeforeTCP: true}
 			require.NoError(t, ns.SendRaw(seg, 6))
-			require.Equal(t, map[uint32]uint64{reasonValue(t, "TCP_CSUM"): 6}, netnsDrops(t, p, ns))
+			require.Equal(t, map[uint32]uint64{reasonValue(t, "TCP_CSUM"): 6}, netnsDrops(t, p, ns, 6))
 		})
 	}
 }
