@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/rlimit"
 	"github.com/stretchr/testify/require"
 
 	"github.com/tcpdrop/tcpdrop/internal/netnstest"
@@ -31,6 +32,9 @@ func (b bucket) drop(t *testing.T, args *bucketArgs) bool {
 
 func loadBucket(t *testing.T) bucket {
 	netnstest.RequirePrivileges(t)
+	// Before 5.11 maps are charged to RLIMIT_MEMLOCK, and freed ones
+	// uncharged only later: a second run in a row would exceed it.
+	require.NoError(t, rlimit.RemoveMemlock())
 	var objs BucketObjects
 	require.NoError(t, LoadBucketObjects(&objs, nil))
 	t.Cleanup(func() { objs.Close() })

@@ -36,15 +36,7 @@ func testCgroupOf(t *testing.T, mode Mode) {
 	require.NoError(t, err)
 	require.NoError(t, onSocket())
 	require.NoError(t, noSocket())
-	w, err := p.Window()
-	require.NoError(t, err)
-
-	got := map[uint64]uint64{}
-	for _, c := range w.Counts {
-		if uint64(c.Key.Netns) == ns.Inode() {
-			got[c.Key.Cgroup] += c.Drops
-		}
-	}
+	got, _ := netnsWindows(t, p, ns, 400, func(k drop.Key) uint64 { return k.Cgroup })
 	want := map[uint64]uint64{cg.ID: 200, 0: 200}
 	if p.Info().StateFrom == StateFromSkb {
 		// No receive hook and no rx_sk: the socket is not known.

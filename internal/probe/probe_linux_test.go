@@ -26,14 +26,15 @@ func open(t *testing.T, opts Options) *Probe {
 // sender) and then one window more, 100 ms later, for any beyond want.
 func netnsDrops(t *testing.T, p *Probe, ns *netnstest.NS, want uint64) map[uint32]uint64 {
 	t.Helper()
-	drops, _ := netnsWindows(t, p, ns, want)
+	drops, _ := netnsWindows(t, p, ns, want, func(k drop.Key) uint32 { return k.Reason })
 	return drops
 }
 
-// netnsWindows is netnsDrops with the windows' filtered drops.
-func netnsWindows(t *testing.T, p *Probe, ns *netnstest.NS, want uint64) (map[uint32]uint64, uint64) {
+// netnsWindows is netnsDrops by what by picks of the key, with the
+// windows' filtered drops.
+func netnsWindows[K comparable](t *testing.T, p *Probe, ns *netnstest.NS, want uint64, by func(drop.Key) K) (map[K]uint64, uint64) {
 	t.Helper()
-	drops := map[uint32]uint64{}
+	drops := map[K]uint64{}
 	var total, filtered uint64
 	deadline := time.Now().Add(10 * time.Second)
 	for more := 2; more > 0; time.Sleep(100 * time.Millisecond) {
@@ -41,7 +42,7 @@ func netnsWindows(t *testing.T, p *Probe, ns *netnstest.NS, want uint64) (map[ui
 		require.NoError(t, err)
 		for _, c := range w.Counts {
 			if uint64(c.Key.Netns) == ns.Inode() {
-				drops[c.Key.Reason] += c.Drops
+				drops[by(c.Key)] += c.Drops
 				total += c.Drops
 			}
 		}
@@ -134,7 +135,7 @@ func TestReasonFilters(t *testing.T) {
 		_, err := p.Window()
 		require.NoError(t, err)
 		send(ns)
-		got, filtered := netnsWindows(t, p, ns, 20)
+		got, filtered := netnsWindows(t, p, ns, 20, func(k drop.Key) uint32 { return k.Reason })
 		require.Equal(t, map[uint32]uint64{csum: 20}, got)
 		require.GreaterOrEqual(t, filtered, uint64(30))
 	})
