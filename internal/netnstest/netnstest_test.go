@@ -245,10 +245,10 @@ func TestNftDrop(t *testing.T) {
 				t.Fatal(err)
 			}
 			var dropped uint64
-			for deadline := time.Now().Add(10 * time.Second); dropped < count && time.Now().Before(deadline); {
-				time.Sleep(10 * time.Millisecond)
+			settled(func() bool {
 				dropped = nftDropped(t, ns, tc.family) - dropped0
-			}
+				return dropped >= count
+			})
 			if dropped != count {
 				t.Errorf("nft dropped %d SYNs, want %d", dropped, count)
 			}
@@ -335,17 +335,22 @@ func countersReaching(t *testing.T, ns *NS, before Counters, key string, want in
 	return countersUntil(t, ns, func(after Counters) bool { return after.Delta(before, key) >= want })
 }
 
-// countersUntil reads the namespace's counters until done accepts them, or
-// 10 s have passed: the softirqs that count sent packets may lag the
-// sender, on a slow guest by much.
+// countersUntil reads the namespace's counters until done accepts them.
 func countersUntil(t *testing.T, ns *NS, done func(Counters) bool) Counters {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		after := counters(t, ns)
-		if done(after) || time.Now().After(deadline) {
-			return after
-		}
+	var after Counters
+	settled(func() bool {
+		after = counters(t, ns)
+		return done(after)
+	})
+	return after
+}
+
+// settled calls done until it returns true, or 10 s have passed: the
+// softirqs that count sent packets may lag the sender, on a slow guest by
+// much.
+func settled(done func() bool) {
+	for deadline := time.Now().Add(10 * time.Second); !done() && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
