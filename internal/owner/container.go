@@ -99,7 +99,13 @@ func podUID(seg, parent string) (string, bool) {
 		if i < 0 {
 			return "", false
 		}
-		uid = strings.ReplaceAll(body[i+len("-pod"):], "_", "-")
+		// systemd escapes every dash of the UID: a dash left in it is
+		// not one.
+		escaped := body[i+len("-pod"):]
+		if strings.Contains(escaped, "-") {
+			return "", false
+		}
+		uid = strings.ReplaceAll(escaped, "_", "-")
 	} else if rest, ok := strings.CutPrefix(seg, "pod"); ok && isKubepods(parent) {
 		uid = rest
 	} else {
